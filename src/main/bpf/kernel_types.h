@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel types tcpconn.bpf.c reads, written by hand instead of a
+ * machine-specific vmlinux.h. preserve_access_index makes every field access a
+ * CO-RE relocation, so libbpf fixes the offsets against the running kernel's BTF;
+ * only the fields named here need to exist, in any order.
+ */
+#ifndef TCPCONN_KERNEL_TYPES_H
+#define TCPCONN_KERNEL_TYPES_H
+
+#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__u32 u6_addr32[4];
+	} in6_u;
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_protocol;
+	int sk_err;
+};
+
+/* Starts with struct sock. Unlike skc_num, inet_sport survives the unhashing that
+ * comes with SYN_SENT -> CLOSE, so the source port of a failed connect is still there. */
+struct inet_sock {
+	__be16 inet_sport;
+};
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+};
+
+struct task_struct {
+	struct nsproxy *nsproxy;
+};
+
+#pragma clang attribute pop
+
+#endif

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel side of tcpconnlat and tcpconnect.
+ *
+ * Only stable interfaces: the BTF tracepoint sock:inet_sock_set_state (no tracefs,
+ * no kprobes, no fentry) and, for tcpconnect, a sockops program on the cgroup v2 root.
+ *
+ *  CLOSE -> SYN_SENT   runs in the connecting task: filter it, and keep who it is
+ *                      (pid, tid, uid, comm, cgroup, time) in the socket's own storage.
+ *                      The source port is still 0 here.
+ *  TCP_CONNECT_CB      (sockops) runs in the same task once the source port is chosen,
+ *                      just before the SYN leaves: tcpconnect reports or counts the attempt.
+ *  SYN_SENT -> ...     often runs in softirq or timer context, where "current" is some
+ *                      other task: tcpconnlat takes the identity from the socket storage.
+ * Socket storage dies with the socket, so connects that are never answered cannot pile up.
+ */
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "kernel_types.h"
+#include "tcpconn.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define ECONNREFUSED 111
+
+const volatile struct config cfg = {};
+
+/* Who started a connect; lives in the socket from SYN_SENT until it is answered. */
+struct identity {
+	__u64 start_ns;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	char comm[TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct identity);
+} identities SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Destination ports to trace (host order) when cfg.filter_dports. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u8);
+} dports SEC(".maps");
+
+/* Replaced by the user's pinned maps for --cgroupmap / --mntnsmap (bcc's special filtering). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} cgroup_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} mount_ns_set SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct count_key);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+/* Nothing is lost silently: user space reports these. */
+enum { LOST_EVENTS, LOST_COUNTS, NR_COUNTERS };
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count_loss(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&counters, &which);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline bool traced_task(__u32 tgid, __u32 uid)
+{
+	if (cfg.tgid && cfg.tgid != tgid)
+		return false;
+	if (cfg.filter_uid && cfg.uid != uid)
+		return false;
+	if (cfg.filter_cgroups) {
+		__u64 cgroup_id = bpf_get_current_cgroup_id();
+
+		if (!bpf_map_lookup_elem(&cgroup_map, &cgroup_id))
+			return false;
+	}
+	if (cfg.filter_mntns) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		__u64 inum = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+
+		if (!bpf_map_lookup_elem(&mount_ns_set, &inum))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * Addresses as the kernel keeps them. An AF_INET6 socket talking to a v4-mapped
+ * destination gets its v6 source address only after tcp_v4_connect() returns, so
+ * its source is built from the v4 one.
+ */
+static __always_inline void read_addresses(struct sock *sk, __u16 family, __u8 *saddr, __u8 *daddr)
+{
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)daddr, sk, __sk_common.skc_daddr);
+		return;
+	}
+	BPF_CORE_READ_INTO((struct in6_addr *)daddr, sk, __sk_common.skc_v6_daddr);
+	if (v4_mapped(daddr)) {
+		__u32 *s = (__u32 *)saddr;
+
+		s[0] = 0;
+		s[1] = 0;
+		s[2] = bpf_htonl(0xffff);
+		BPF_CORE_READ_INTO(&s[3], sk, __sk_common.skc_rcv_saddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)saddr, sk, __sk_common.skc_v6_rcv_saddr);
+	}
+}
+
+static __always_inline void on_syn_sent(struct sock *sk, __u16 family)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 uid = (__u32)bpf_get_current_uid_gid();
+	struct identity *id;
+
+	if (cfg.family && cfg.family != family)
+		return;
+	if (cfg.filter_dports) {
+		__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+		if (!bpf_map_lookup_elem(&dports, &dport))
+			return;
+	}
+	if (!traced_task(pid_tgid >> 32, uid))
+		return;
+	id = bpf_sk_storage_get(&identities, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!id)
+		return;
+	id->start_ns = bpf_ktime_get_ns();
+	id->cgroup_id = bpf_get_current_cgroup_id();
+	id->pid = pid_tgid >> 32;
+	id->tid = (__u32)pid_tgid;
+	id->uid = uid;
+	bpf_get_current_comm(id->comm, sizeof(id->comm));
+}
+
+static __always_inline void submit(struct event *e)
+{
+	__u64 flags = 0;
+
+	if (cfg.wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < cfg.wakeup_bytes ?
+				BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void fill_identity(struct event *e, const struct identity *id)
+{
+	e->cgroup_id = id->cgroup_id;
+	e->pid = id->pid;
+	e->tid = id->tid;
+	e->uid = id->uid;
+	__builtin_memcpy(e->comm, id->comm, sizeof(e->comm));
+}
+
+static __always_inline void on_syn_answered(struct sock *sk, __u16 family, int newstate)
+{
+	struct identity *id = bpf_sk_storage_get(&identities, sk, 0, 0);
+	struct event *e;
+	__u64 now, latency;
+	int err = 0;
+	__u8 kind = EVENT_ANSWERED;
+
+	if (!id)
+		return;
+	now = bpf_ktime_get_ns();
+	latency = now - id->start_ns;
+	if (newstate == TCP_CLOSE) {
+		err = BPF_CORE_READ(sk, sk_err);
+		if (err != ECONNREFUSED)
+			kind = EVENT_FAILED;
+	}
+	if ((kind == EVENT_FAILED && !cfg.report_failures) || latency < cfg.min_latency_ns)
+		goto done;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(LOST_EVENTS);
+		goto done;
+	}
+	e->ts_ns = now;
+	e->latency_ns = latency;
+	fill_identity(e, id);
+	read_addresses(sk, family, e->saddr, e->daddr);
+	e->err = err;
+	e->family = family;
+	e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->kind = kind;
+	e->pad = 0;
+	submit(e);
+done:
+	bpf_sk_storage_delete(&identities, sk);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_set_state, const struct sock *csk, const int oldstate, const int newstate)
+{
+	struct sock *sk = (struct sock *)csk;
+	__u16 family;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
+		on_syn_sent(sk, family);
+	else if (oldstate == TCP_SYN_SENT && (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE))
+		on_syn_answered(sk, family, newstate);
+	return 0;
+}
+
+static __always_inline void count_attempt(struct event *e)
+{
+	struct count_key key = {};
+	__u64 one = 1, *n;
+
+	__builtin_memcpy(key.saddr, e->saddr, sizeof(key.saddr));
+	__builtin_memcpy(key.daddr, e->daddr, sizeof(key.daddr));
+	key.family = e->family;
+	key.dport = e->dport;
+	if (cfg.count_by_lport)
+		key.lport = e->lport;
+	n = bpf_map_lookup_elem(&counts, &key);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	/* EEXIST: another CPU added it first. */
+	if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST)) {
+		n = bpf_map_lookup_elem(&counts, &key);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			count_loss(LOST_COUNTS);
+	}
+}
+
+/* tcpconnect: the port is chosen and the SYN is about to leave, still in the caller's context. */
+SEC("sockops")
+int handle_sockops(struct bpf_sock_ops *ctx)
+{
+	struct bpf_sock *bsk;
+	struct identity *id;
+	struct event *e, scratch;
+
+	if (ctx->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
+		return 1;
+	bsk = ctx->sk;
+	if (!bsk)
+		return 1;
+	id = bpf_sk_storage_get(&identities, bsk, 0, 0);
+	if (!id)
+		return 1;
+
+	if (cfg.count_attempts) {
+		e = &scratch;
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count_loss(LOST_EVENTS);
+			goto done;
+		}
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	fill_identity(e, id);
+	e->family = ctx->family;
+	if (ctx->family == AF_INET) {
+		*(__u32 *)e->saddr = ctx->local_ip4;
+		*(__u32 *)e->daddr = ctx->remote_ip4;
+	} else {
+		__u32 *s = (__u32 *)e->saddr, *d = (__u32 *)e->daddr;
+
+		d[0] = ctx->remote_ip6[0];
+		d[1] = ctx->remote_ip6[1];
+		d[2] = ctx->remote_ip6[2];
+		d[3] = ctx->remote_ip6[3];
+		if (v4_mapped(e->daddr)) {
+			s[2] = bpf_htonl(0xffff);
+			s[3] = ctx->local_ip4;
+		} else {
+			s[0] = ctx->local_ip6[0];
+			s[1] = ctx->local_ip6[1];
+			s[2] = ctx->local_ip6[2];
+			s[3] = ctx->local_ip6[3];
+		}
+	}
+	e->lport = ctx->local_port;
+	e->dport = bpf_ntohl(ctx->remote_port) >> 16;
+	e->kind = EVENT_ATTEMPT;
+	if (cfg.count_attempts)
+		count_attempt(e);
+	else
+		submit(e);
+done:
+	bpf_sk_storage_delete(&identities, bsk);
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";

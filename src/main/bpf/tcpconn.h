@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared between tcpconn.bpf.c and the Java decoder (dev.tcpconnlat.event.EventLayout
+ * quotes this struct): change both together.
+ */
+#ifndef TCPCONN_H
+#define TCPCONN_H
+
+#define TASK_COMM_LEN 16
+
+/* What an event reports. */
+enum event_kind {
+	EVENT_ANSWERED = 1, /* SYN_SENT -> ESTABLISHED, or -> CLOSE on a RST (err = ECONNREFUSED) */
+	EVENT_FAILED = 2,   /* SYN_SENT -> CLOSE without an answer (timeout, unreachable, aborted) */
+	EVENT_ATTEMPT = 3,  /* the SYN is about to leave: tcpconnect's line */
+};
+
+struct event {
+	__u64 ts_ns;       /* bpf_ktime_get_ns() when it happened */
+	__u64 latency_ns;  /* SYN_SENT until the answer; 0 for an attempt */
+	__u64 cgroup_id;   /* cgroup v2 id of the connecting task */
+	__u8 saddr[16];    /* IPv4 uses the first 4 bytes, network order */
+	__u8 daddr[16];
+	__u32 pid;         /* tgid of the task that called connect() */
+	__u32 tid;
+	__u32 uid;
+	__s32 err;         /* 0, or the socket's positive errno */
+	__u16 family;      /* AF_INET or AF_INET6 */
+	__u16 lport;       /* host order */
+	__u16 dport;       /* host order */
+	__u8 kind;         /* enum event_kind */
+	__u8 pad;
+	char comm[TASK_COMM_LEN];
+};
+
+/*
+ * Filters and modes, written by user space into .rodata before load (it is the only
+ * variable there), so the verifier prunes whatever is switched off.
+ */
+struct config {
+	__u64 min_latency_ns;   /* tcpconnlat: hide faster answers */
+	__u64 wakeup_bytes;     /* below this many unread bytes, do not wake the consumer */
+	__u32 tgid;             /* 0: any process */
+	__u32 uid;              /* used when filter_uid */
+	__u16 family;           /* AF_INET, AF_INET6, or 0 for both */
+	__u8 filter_uid;
+	__u8 report_failures;   /* tcpconnlat -e: also report connects nobody answered */
+	__u8 filter_dports;     /* only destination ports in the dports map */
+	__u8 filter_cgroups;    /* only cgroups in cgroup_map */
+	__u8 filter_mntns;      /* only mount namespaces in mount_ns_set */
+	__u8 count_attempts;    /* tcpconnect -c: count in the kernel, send no events */
+	__u8 count_by_lport;    /* tcpconnect -c -s: the source port is part of the key */
+	__u8 pad[7];
+};
+
+/* Key of tcpconnect -c's in-kernel count map. */
+struct count_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 family;
+	__u16 lport;       /* 0 unless counting by source port */
+	__u16 dport;
+	__u16 pad;
+};
+
+#endif

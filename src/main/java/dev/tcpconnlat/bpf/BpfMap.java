@@ -1,0 +1,91 @@
+package dev.tcpconnlat.bpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/** One map of a {@link BpfObject}; owned by it. Key and value are native segments of the map's sizes. */
+public final class BpfMap {
+    private static final int ENOENT = 2;
+    public static final long BPF_ANY = 0;
+
+    private final MemorySegment map;
+    private final String name;
+
+    BpfMap(MemorySegment map, String name) {
+        this.map = map;
+        this.name = name;
+    }
+
+    public int fd() {
+        try {
+            return BpfException.check((int) LibBpf.MAP_FD.invokeExact(map), "map " + name + " has no fd");
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /** Before load: the writable initial contents of a global-data map (.rodata, .bss). */
+    public MemorySegment initialValue() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(Native.C_LONG);
+            MemorySegment value = (MemorySegment) LibBpf.MAP_INITIAL_VALUE.invokeExact(map, size);
+            if (value.equals(MemorySegment.NULL)) {
+                throw new BpfException("map " + name + " has no initial value");
+            }
+            return value.reinterpret(size.get(Native.C_LONG, 0));
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /** Before load: use an existing map (e.g. a pinned one) instead of creating this one. */
+    public void reuse(PinnedMap pinned) {
+        try {
+            BpfException.check((int) LibBpf.MAP_REUSE_FD.invokeExact(map, pinned.fd()),
+                    "cannot use " + pinned.path() + " as " + name);
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    public void update(MemorySegment key, MemorySegment value, long flags) {
+        updateElem(fd(), key, value, flags, name);
+    }
+
+    /** Copies the value of {@code key} into {@code value}; false if there is no such key. */
+    public boolean lookup(MemorySegment key, MemorySegment value) {
+        try {
+            int err = (int) LibBpf.MAP_LOOKUP_ELEM.invokeExact(fd(), key, value);
+            if (err == -ENOENT) {
+                return false;
+            }
+            BpfException.check(err, "lookup in map " + name);
+            return true;
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /** Writes the key after {@code key} (the first key if {@code key} is NULL) into {@code next}; false at the end. */
+    public boolean nextKey(MemorySegment key, MemorySegment next) {
+        try {
+            int err = (int) LibBpf.MAP_GET_NEXT_KEY.invokeExact(fd(), key, next);
+            if (err == -ENOENT) {
+                return false;
+            }
+            BpfException.check(err, "iterating map " + name);
+            return true;
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    static void updateElem(int fd, MemorySegment key, MemorySegment value, long flags, String name) {
+        try {
+            BpfException.check((int) LibBpf.MAP_UPDATE_ELEM.invokeExact(fd, key, value, flags),
+                    "update of map " + name);
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.tcpconnlat.bpf;
+
+import static dev.tcpconnlat.bpf.Native.ADDRESS;
+import static dev.tcpconnlat.bpf.Native.C_INT;
+import static dev.tcpconnlat.bpf.Native.C_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+/** The few libc calls the JDK has no API for. */
+public final class LibC {
+    private static final SymbolLookup LIBC = Native.LINKER.defaultLookup();
+
+    // char *strerror(int errnum);
+    private static final MethodHandle STRERROR =
+            Native.handle(LIBC, "strerror", FunctionDescriptor.of(ADDRESS, C_INT));
+    // const char *inet_ntop(int af, const void *src, char *dst, socklen_t size);
+    private static final MethodHandle INET_NTOP =
+            Native.handle(LIBC, "inet_ntop", FunctionDescriptor.of(ADDRESS, C_INT, ADDRESS, ADDRESS, C_INT));
+    // int open(const char *pathname, int flags);
+    private static final MethodHandle OPEN =
+            Native.handleWithErrno(LIBC, "open", FunctionDescriptor.of(C_INT, ADDRESS, C_INT));
+    // int close(int fd);
+    private static final MethodHandle CLOSE = Native.handle(LIBC, "close", FunctionDescriptor.of(C_INT, C_INT));
+    // int vsnprintf(char *str, size_t size, const char *format, va_list ap);
+    private static final MethodHandle VSNPRINTF =
+            Native.handle(LIBC, "vsnprintf", FunctionDescriptor.of(C_INT, ADDRESS, C_LONG, ADDRESS, ADDRESS));
+
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    /** INET6_ADDRSTRLEN */
+    public static final int ADDRSTRLEN = 46;
+    private static final int O_RDONLY = 0;
+    private static final int O_DIRECTORY = 0200000;
+    private static final int O_CLOEXEC = 02000000;
+
+    private LibC() {}
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * inet_ntop(3) from {@code src} (4 or 16 address bytes) into {@code dst} (at least
+     * {@link #ADDRSTRLEN} bytes): the same text as bcc prints. Returns the length written.
+     */
+    public static int inetNtop(int family, MemorySegment src, MemorySegment dst) {
+        try {
+            MemorySegment r = (MemorySegment) INET_NTOP.invokeExact(family, src, dst, (int) dst.byteSize());
+            if (r.equals(MemorySegment.NULL)) {
+                throw new IllegalArgumentException("inet_ntop: bad address family " + family);
+            }
+            int n = 0;
+            while (dst.get(java.lang.foreign.ValueLayout.JAVA_BYTE, n) != 0) {
+                n++;
+            }
+            return n;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Opens a directory read-only and returns its file descriptor. */
+    public static int openDirectory(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(Native.callState(), arena.allocateFrom(path),
+                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0) {
+                throw new BpfException("cannot open " + path, Native.errno());
+            }
+            return fd;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** vsnprintf(3): formats a printf-style callback's arguments into {@code buf}; returns the full length. */
+    static int vsnprintf(MemorySegment buf, MemorySegment format, MemorySegment args) {
+        try {
+            return (int) VSNPRINTF.invokeExact(buf, buf.byteSize(), format, args);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.tcpconnlat.cli;
+
+import dev.tcpconnlat.bpf.LibBpfLog;
+import dev.tcpconnlat.bpf.RingBuffer;
+import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.output.CountTable;
+import dev.tcpconnlat.output.EventPrinter;
+import dev.tcpconnlat.output.Output;
+import dev.tcpconnlat.trace.TraceConfig;
+import dev.tcpconnlat.trace.Tracer;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import sun.misc.Signal;
+
+/**
+ * One run of a tool: checks, load and attach, then print until SIGINT, SIGTERM or a
+ * closed stdout; on the way out every program is detached (Tracer.close).
+ */
+final class Session {
+    /** How long user space may sleep before draining events that did not wake it. */
+    static final int DRAIN_INTERVAL_MS = 100;
+
+    private final String tool;
+    private final PrintStream err;
+    private volatile boolean stopping;
+
+    Session(String tool, PrintStream err) {
+        this.tool = tool;
+        this.err = err;
+    }
+
+    /** Streams events through {@code printer} until stopped. */
+    int trace(TraceConfig config, boolean verbose, EventPrinter printer) throws IOException {
+        Output out = new Output(new FileOutputStream(FileDescriptor.out));
+        try (Tracer tracer = begin(config, verbose)) {
+            printer.header(out);
+            out.flush();
+            RingBuffer events = tracer.events(record -> printer.print(ConnectEvent.decode(record), out));
+            long reportedLoss = 0;
+            while (!stopping) {
+                events.poll(DRAIN_INTERVAL_MS);
+                events.consume();
+                out.flush();
+                reportedLoss = reportLoss(tracer.lostEvents(), reportedLoss, "events lost: the ring buffer was full");
+            }
+            events.consume();
+            out.flush();
+            reportLoss(tracer.lostEvents(), reportedLoss, "events lost: the ring buffer was full");
+        } catch (IOException e) {
+            // stdout was closed (| head): a normal way to stop.
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+        return 0;
+    }
+
+    /** Counts in the kernel until stopped, then prints the table. */
+    int count(TraceConfig config, boolean verbose, CountTable table) throws IOException {
+        Output out = new Output(new FileOutputStream(FileDescriptor.out));
+        try (Tracer tracer = begin(config, verbose)) {
+            out.println("Tracing connect ... Hit Ctrl-C to end");
+            out.flush();
+            while (!stopping) {
+                sleep();
+            }
+            table.print(tracer.counts(), out);
+            out.flush();
+            reportLoss(tracer.lostCounts(), 0, "connects not counted: the count map was full");
+        } catch (IOException e) {
+            // stdout closed
+        }
+        return 0;
+    }
+
+    private Tracer begin(TraceConfig config, boolean verbose) {
+        Preflight.check(tool);
+        LibBpfLog.install(verbose);
+        Signal.handle(new Signal("INT"), s -> stopping = true);
+        Signal.handle(new Signal("TERM"), s -> stopping = true);
+        return Tracer.start(config);
+    }
+
+    private long reportLoss(long total, long reported, String what) {
+        if (total > reported) {
+            err.println(tool + ": " + (total - reported) + " " + what + " (" + total + " in all)");
+        }
+        return total;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(DRAIN_INTERVAL_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static RuntimeException rethrow(Exception e) {
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.tcpconnlat.event;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One row of tcpconnect -c, decoded from the kernel's key (src/main/bpf/tcpconn.h):
+ * <pre>
+ * struct count_key {
+ *     __u8 saddr[16];
+ *     __u8 daddr[16];
+ *     __u16 family;
+ *     __u16 lport;
+ *     __u16 dport;
+ *     __u16 pad;
+ * };
+ * </pre>
+ */
+public record ConnectCount(String saddr, int lport, String daddr, int dport, long count) {
+    public static final long KEY_SIZE = 40;
+
+    public static ConnectCount decode(MemorySegment key, long count) {
+        int family = Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 32));
+        return new ConnectCount(
+                ConnectEvent.address(family, key.asSlice(0, 16)),
+                Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 34)),
+                ConnectEvent.address(family, key.asSlice(16, 16)),
+                Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 36)),
+                count);
+    }
+
+}

@@ -1,0 +1,101 @@
+package dev.tcpconnlat.event;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The record the kernel writes into the ring buffer, from src/main/bpf/tcpconn.h:
+ * <pre>
+ * struct event {
+ *     __u64 ts_ns;
+ *     __u64 latency_ns;
+ *     __u64 cgroup_id;
+ *     __u8 saddr[16];
+ *     __u8 daddr[16];
+ *     __u32 pid;
+ *     __u32 tid;
+ *     __u32 uid;
+ *     __s32 err;
+ *     __u16 family;
+ *     __u16 lport;
+ *     __u16 dport;
+ *     __u8 kind;
+ *     __u8 pad;
+ *     char comm[TASK_COMM_LEN];
+ * };
+ * </pre>
+ */
+public final class EventLayout {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("ts_ns"),
+            ValueLayout.JAVA_LONG.withName("latency_ns"),
+            ValueLayout.JAVA_LONG.withName("cgroup_id"),
+            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("saddr"),
+            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("daddr"),
+            ValueLayout.JAVA_INT.withName("pid"),
+            ValueLayout.JAVA_INT.withName("tid"),
+            ValueLayout.JAVA_INT.withName("uid"),
+            ValueLayout.JAVA_INT.withName("err"),
+            ValueLayout.JAVA_SHORT.withName("family"),
+            ValueLayout.JAVA_SHORT.withName("lport"),
+            ValueLayout.JAVA_SHORT.withName("dport"),
+            ValueLayout.JAVA_BYTE.withName("kind"),
+            ValueLayout.JAVA_BYTE.withName("pad"),
+            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("comm"));
+
+    public static final long TS_NS = offset("ts_ns");
+    public static final long LATENCY_NS = offset("latency_ns");
+    public static final long CGROUP_ID = offset("cgroup_id");
+    public static final long SADDR = offset("saddr");
+    public static final long DADDR = offset("daddr");
+    public static final long PID = offset("pid");
+    public static final long TID = offset("tid");
+    public static final long UID = offset("uid");
+    public static final long ERR = offset("err");
+    public static final long FAMILY = offset("family");
+    public static final long LPORT = offset("lport");
+    public static final long DPORT = offset("dport");
+    public static final long KIND = offset("kind");
+    public static final long COMM = offset("comm");
+    public static final int COMM_LEN = 16;
+
+    /** enum event_kind */
+    public static final int EVENT_ANSWERED = 1;
+    public static final int EVENT_FAILED = 2;
+    public static final int EVENT_ATTEMPT = 3;
+
+    private EventLayout() {}
+
+    private static long offset(String field) {
+        return LAYOUT.byteOffset(groupElement(field));
+    }
+
+    public static long u64(MemorySegment e, long offset) {
+        return e.get(ValueLayout.JAVA_LONG, offset);
+    }
+
+    public static int u32(MemorySegment e, long offset) {
+        return e.get(ValueLayout.JAVA_INT, offset);
+    }
+
+    public static int u16(MemorySegment e, long offset) {
+        return Short.toUnsignedInt(e.get(ValueLayout.JAVA_SHORT, offset));
+    }
+
+    public static int u8(MemorySegment e, long offset) {
+        return Byte.toUnsignedInt(e.get(ValueLayout.JAVA_BYTE, offset));
+    }
+
+    /** Length of the NUL-terminated comm. */
+    public static int commLength(MemorySegment e) {
+        int n = 0;
+        while (n < COMM_LEN && e.get(ValueLayout.JAVA_BYTE, COMM + n) != 0) {
+            n++;
+        }
+        return n;
+    }
+}

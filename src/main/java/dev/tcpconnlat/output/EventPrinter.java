@@ -1,0 +1,12 @@
+package dev.tcpconnlat.output;
+
+import dev.tcpconnlat.event.ConnectEvent;
+import java.io.IOException;
+
+/** Turns events into lines: the bcc-style tables or JSON lines. */
+public interface EventPrinter {
+    /** Printed once the probes are attached; may print nothing. */
+    void header(Output out) throws IOException;
+
+    void print(ConnectEvent event, Output out) throws IOException;
+}

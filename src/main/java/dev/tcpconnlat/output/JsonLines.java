@@ -1,0 +1,67 @@
+package dev.tcpconnlat.output;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.Result;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+
+/**
+ * One JSON object per line with every field of the event, written by Jackson.
+ * Attempts (tcpconnect) have no latency, result or errno yet, so those keys are absent.
+ */
+public final class JsonLines implements EventPrinter {
+    /** CLOCK_REALTIME minus CLOCK_MONOTONIC: turns the kernel's timestamps into wall-clock time. */
+    private final long realtimeOffsetNs = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    private Output out;
+    private final JsonGenerator json;
+
+    public JsonLines() {
+        try {
+            json = new JsonFactory().createGenerator(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void header(Output out) {}
+
+    @Override
+    public void print(ConnectEvent e, Output out) throws IOException {
+        this.out = out;
+        long wall = realtimeOffsetNs + e.timestampNs();
+        json.writeStartObject();
+        json.writeStringField("time", Instant.ofEpochSecond(0, wall).toString());
+        json.writeNumberField("pid", e.pid());
+        json.writeNumberField("tid", e.tid());
+        json.writeNumberField("uid", e.uid() & 0xffffffffL);
+        json.writeStringField("comm", e.comm());
+        json.writeNumberField("family", e.ipVersion());
+        json.writeStringField("saddr", e.saddr());
+        json.writeNumberField("lport", e.lport());
+        json.writeStringField("daddr", e.daddr());
+        json.writeNumberField("dport", e.dport());
+        json.writeNumberField("cgroup_id", e.cgroupId());
+        if (e.result() != Result.PENDING) {
+            json.writeNumberField("latency_us", e.latencyUs());
+            json.writeStringField("result", e.result().name());
+            json.writeNumberField("errno", e.errno());
+        }
+        json.writeEndObject();
+        json.writeRaw('\n');
+        json.flush();
+    }
+}
