@@ -41,6 +41,7 @@ struct identity {
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
+	__u16 dport;   /* host order; sockops' remote_port has changed byte order across kernels */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -162,15 +163,13 @@ static __always_inline void on_syn_sent(struct sock *sk, __u16 family)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 uid = (__u32)bpf_get_current_uid_gid();
 	struct identity *id;
+	__u16 dport;
 
 	if (cfg.family && cfg.family != family)
 		return;
-	if (cfg.filter_dports) {
-		__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-
-		if (!bpf_map_lookup_elem(&dports, &dport))
-			return;
-	}
+	dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &dport))
+		return;
 	if (!traced_task(pid_tgid >> 32, uid))
 		return;
 	id = bpf_sk_storage_get(&identities, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -181,6 +180,7 @@ static __always_inline void on_syn_sent(struct sock *sk, __u16 family)
 	id->pid = pid_tgid >> 32;
 	id->tid = (__u32)pid_tgid;
 	id->uid = uid;
+	id->dport = dport;
 	bpf_get_current_comm(id->comm, sizeof(id->comm));
 }
 
@@ -200,6 +200,7 @@ static __always_inline void fill_identity(struct event *e, const struct identity
 	e->pid = id->pid;
 	e->tid = id->tid;
 	e->uid = id->uid;
+	e->dport = id->dport;
 	__builtin_memcpy(e->comm, id->comm, sizeof(e->comm));
 }
 
@@ -235,7 +236,6 @@ static __always_inline void on_syn_answered(struct sock *sk, __u16 family, int n
 	e->err = err;
 	e->family = family;
 	e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->kind = kind;
 	e->pad = 0;
 	submit(e);
@@ -339,7 +339,6 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 		}
 	}
 	e->lport = ctx->local_port;
-	e->dport = bpf_ntohl(ctx->remote_port) >> 16;
 	e->kind = EVENT_ATTEMPT;
 	if (cfg.count_attempts)
 		count_attempt(e);

@@ -1,0 +1,36 @@
+package dev.tcpconnlat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad arguments: one line on stderr, exit status 2, and the kernel is never touched. */
+class UsageTest {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "tcpconnlat -x|Unknown option: '-x'",
+        "tcpconnlat -4 -6|-4 and -6 exclude each other",
+        "tcpconnlat -p abc|'abc' is not an int",
+        "tcpconnlat -p -5|--pid must be a positive process id",
+        "tcpconnlat -- -1|MIN_MS must be a number of milliseconds >= 0",
+        "tcpconnlat NaN|MIN_MS must be a number of milliseconds >= 0",
+        "tcpconnlat 1 2|Unmatched argument",
+        "tcpconnect -P 0|--port: 0 is not a port",
+        "tcpconnect -P 80,x|--port takes ports from 1 to 65535",
+        "tcpconnect -P 70000|--port: 70000 is not a port",
+        "tcpconnect -c --json|cannot be used with --json",
+        "tcpconnect -u -1|--uid must be a user id",
+    })
+    void badArgumentsAreOneLineAndExitTwo(String args, String message) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args.split(" "), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertThat(code).isEqualTo(2);
+        assertThat(text.lines()).hasSize(1);
+        assertThat(text).startsWith(args.split(" ")[0] + ": error: ").contains(message);
+    }
+}

@@ -1,0 +1,196 @@
+package dev.tcpconnlat.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** tcpconnlat end to end: the real BPF program, real connects from real processes. */
+class TcpConnLatKernelTest {
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @BeforeEach
+    void root() {
+        Kernel.requireRoot();
+    }
+
+    /** Columns of a row with -L: PID COMM IP SADDR LPORT DADDR DPORT [RESULT] LAT(ms). */
+    static String[] cols(String line) {
+        return line.trim().split("\\s+");
+    }
+
+    static boolean fromPid(String line, long pid) {
+        return line.startsWith(pid + " ");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "127.0.0.1, 127.0.0.1, 127.0.0.1, 4",
+        "::1, ::1, ::1, 6",
+        "127.0.0.1, ::ffff:127.0.0.1, ::ffff:127.0.0.1, 6"})
+    void loopbackConnectShowsWhoAndWhere(String listenOn, String connectTo, String shown, int ip) {
+        try (Listener server = new Listener(listenOn); Tool tool = Tool.start("tcpconnlat", "-L")) {
+            assertThat(tool.header()).isEqualTo(
+                    "PID     COMM         IP SADDR            LPORT  DADDR            DPORT LAT(ms)");
+            Process client = Kernel.connect(connectTo, server.port());
+            String line = tool.await(l -> fromPid(l, client.pid()), WAIT);
+            assertThat(Kernel.waitFor(client)).isZero();
+            String[] c = cols(line);
+            assertThat(c[1]).isEqualTo("bash");
+            assertThat(c[2]).isEqualTo(Integer.toString(ip));
+            assertThat(c[3]).isEqualTo(shown);
+            assertThat(Integer.parseInt(c[4])).isBetween(1, 65535);
+            assertThat(c[5]).isEqualTo(shown);
+            assertThat(c[6]).isEqualTo(Integer.toString(server.port()));
+            assertThat(Double.parseDouble(c[7])).isBetween(0.0, 1000.0);
+        }
+    }
+
+    @Test
+    void refusedConnectIsListedAndNamedWithErrors() {
+        int port = Listener.closedPort("127.0.0.1");
+        try (Tool plain = Tool.start("tcpconnlat"); Tool errors = Tool.start("tcpconnlat", "-e")) {
+            Process client = Kernel.connect("127.0.0.1", port);
+            assertThat(Kernel.waitFor(client)).isNotZero();
+            String line = plain.await(l -> fromPid(l, client.pid()), WAIT);
+            assertThat(cols(line)[5]).isEqualTo(Integer.toString(port));
+            String withResult = errors.await(l -> fromPid(l, client.pid()), WAIT);
+            assertThat(cols(withResult)[6]).isEqualTo("REFUSED");
+        }
+    }
+
+    @Test
+    void pidFilterHidesOtherProcesses() {
+        try (Listener server = new Listener("127.0.0.1")) {
+            // The traced process waits until the tool is attached, so its PID is known beforehand.
+            Process traced = Kernel.bash("sleep 2; exec 3<>/dev/tcp/127.0.0.1/" + server.port());
+            try (Tool tool = Tool.start("tcpconnlat", "-p", Long.toString(traced.pid()))) {
+                Process other = Kernel.connect("127.0.0.1", server.port());
+                Kernel.waitFor(other);
+                tool.await(l -> fromPid(l, traced.pid()), WAIT);
+                assertThat(tool.lines(Duration.ofMillis(300))).noneMatch(l -> fromPid(l, other.pid()));
+            }
+        }
+    }
+
+    /**
+     * The first SYN is dropped (nftables), so the retransmit timer completes the handshake about
+     * 1 s later, in softirq context: the row must still name the process that connected. The
+     * minimum-latency argument must hide the fast connect made before it.
+     */
+    @Test
+    void lateHandshakeKeepsTheConnectingProcessAndMinLatencyHidesFastOnes() {
+        try (Listener server = new Listener("127.0.0.1"); Tool tool = Tool.start("tcpconnlat", "-L", "500")) {
+            Process fast = Kernel.connect("127.0.0.1", server.port());
+            Kernel.waitFor(fast);
+            String table = "tcpconnlat_test_" + ProcessHandle.current().pid();
+            Kernel.run("nft", "add table inet " + table);
+            try {
+                Kernel.run("nft", "add chain inet " + table + " out { type filter hook output priority 0 ; }");
+                Kernel.run("nft", "add rule inet " + table + " out tcp dport " + server.port()
+                        + " tcp flags & (syn | ack) == syn drop");
+                Process slow = Kernel.connect("127.0.0.1", server.port());
+                sleep(300);
+                Kernel.run("nft", "delete table inet " + table);
+                String line = tool.await(l -> fromPid(l, slow.pid()), WAIT);
+                assertThat(Kernel.waitFor(slow)).isZero();
+                String[] c = cols(line);
+                assertThat(c[1]).isEqualTo("bash");
+                assertThat(Double.parseDouble(c[7])).isBetween(900.0, 5000.0);
+                assertThat(tool.lines(Duration.ofMillis(200))).noneMatch(l -> fromPid(l, fast.pid()));
+            } finally {
+                Kernel.bash("nft delete table inet " + table + " 2>/dev/null");
+            }
+        }
+    }
+
+    @Test
+    void jsonLinesParseWithEveryField() throws Exception {
+        int closed = Listener.closedPort("::1");
+        try (Listener server = new Listener("::1"); Tool tool = Tool.start("tcpconnlat", "--json", "-e")) {
+            Process ok = Kernel.connect("::1", server.port());
+            Process refused = Kernel.connect("::1", closed);
+            ObjectMapper json = new ObjectMapper();
+            JsonNode a = json.readTree(tool.await(l -> l.contains("\"pid\":" + ok.pid() + ","), WAIT));
+            JsonNode b = json.readTree(tool.await(l -> l.contains("\"pid\":" + refused.pid() + ","), WAIT));
+            assertThat(a.get("comm").asText()).isEqualTo("bash");
+            assertThat(a.get("family").asInt()).isEqualTo(6);
+            assertThat(a.get("saddr").asText()).isEqualTo("::1");
+            assertThat(a.get("daddr").asText()).isEqualTo("::1");
+            assertThat(a.get("dport").asInt()).isEqualTo(server.port());
+            assertThat(a.get("lport").asInt()).isPositive();
+            assertThat(a.get("tid").asLong()).isPositive();
+            assertThat(a.get("uid").asLong()).isZero();
+            assertThat(a.get("result").asText()).isEqualTo("OK");
+            assertThat(a.get("errno").asInt()).isZero();
+            assertThat(a.get("latency_us").asLong()).isNotNegative();
+            assertThat(a.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+            assertThat(b.get("result").asText()).isEqualTo("REFUSED");
+            assertThat(b.get("errno").asInt()).isEqualTo(111);
+        }
+    }
+
+    @Test
+    void sigtermAndSigintDetachEverything() {
+        try (Tool tool = Tool.start("tcpconnlat")) {
+            List<Integer> programs = tool.programIds();
+            assertThat(programs).hasSize(1);
+            Kernel.run("kill", "-TERM", Long.toString(tool.pid()));
+            assertThat(tool.waitForExit()).isZero();
+            assertThat(tool.stderr()).isEmpty();
+            Kernel.assertUnloaded(programs);
+        }
+        try (Tool tool = Tool.start("tcpconnect")) {
+            List<Integer> programs = tool.programIds();
+            assertThat(programs).hasSize(2);
+            assertThat(tool.interrupt()).isZero();
+            Kernel.assertUnloaded(programs);
+        }
+    }
+
+    @Test
+    void closedPipeEndsQuietly() throws Exception {
+        try (Listener server = new Listener("127.0.0.1")) {
+            String cmd = String.join(" ", Tool.command("tcpconnlat").stream().map(a -> "'" + a + "'").toList())
+                    + " | head -2";
+            List<Integer> before = Kernel.loadedPrograms();
+            Process pipeline = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).start();
+            // Connect until head has had its lines and the tool noticed the closed pipe.
+            for (int i = 0; i < 100 && pipeline.isAlive(); i++) {
+                Kernel.waitFor(Kernel.connect("127.0.0.1", server.port()));
+                sleep(100);
+            }
+            assertThat(Kernel.waitFor(pipeline)).isZero();
+            List<String> out = new String(pipeline.getInputStream().readAllBytes()).lines().toList();
+            assertThat(out).hasSize(2);
+            assertThat(out.get(0)).startsWith("PID");
+            Kernel.assertUnloaded(Kernel.loadedPrograms().stream().filter(id -> !before.contains(id)).toList());
+        }
+    }
+
+    @Test
+    void withoutCapabilitiesItSaysSoInOneLine() throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                "setpriv", "--bounding-set=-all", "--inh-caps=-all", "--"));
+        cmd.addAll(Tool.command("tcpconnlat"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(Kernel.waitFor(p)).isEqualTo(1);
+        assertThat(out).isEqualTo(
+                "tcpconnlat: must run as root (needs CAP_BPF and CAP_PERFMON): try sudo ./tcpconnlat\n");
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

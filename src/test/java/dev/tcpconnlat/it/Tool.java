@@ -1,0 +1,163 @@
+package dev.tcpconnlat.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** One of the tools running in its own JVM, exactly as a user runs it (same main class and flags). */
+final class Tool implements AutoCloseable {
+    private final Process process;
+    private final LinkedBlockingQueue<String> pending = new LinkedBlockingQueue<>();
+    private final List<String> seen = new ArrayList<>();
+    private final StringBuffer stderr = new StringBuffer();
+    private final String first;
+
+    private Tool(Process process, Duration attachTimeout, boolean printsHeader) {
+        this.process = process;
+        Thread.ofPlatform().daemon().start(() -> pump(process.inputReader(StandardCharsets.UTF_8), true));
+        Thread.ofPlatform().daemon().start(() -> pump(process.errorReader(StandardCharsets.UTF_8), false));
+        if (printsHeader) {
+            first = next(attachTimeout);
+        } else {
+            first = awaitLinks(attachTimeout) ? "" : null;
+        }
+        if (first == null) {
+            process.destroyForcibly();
+            fail("the tool did not attach in time; stderr: " + stderr);
+        }
+    }
+
+    /** For output without a header (JSON): attached once the process holds a BPF link. */
+    private boolean awaitLinks(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            if (Kernel.bpfIdsOf(process.pid(), "link_id").size() > 0) {
+                return true;
+            }
+            TcpConnLatKernelTest.sleep(20);
+        }
+        return false;
+    }
+
+    /** The BPF programs this process has loaded. */
+    List<Integer> programIds() {
+        return Kernel.bpfIdsOf(process.pid(), "prog_id").stream().distinct().toList();
+    }
+
+    static List<String> command(String tool, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "dev.tcpconnlat.cli.Main", tool));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Starts the tool and waits until it prints its first line, which it does once attached. */
+    static Tool start(String tool, String... args) {
+        boolean json = List.of(args).contains("--json") || List.of(args).contains("-j");
+        try {
+            return new Tool(new ProcessBuilder(command(tool, args)).start(), Duration.ofSeconds(30), !json);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void pump(BufferedReader reader, boolean out) {
+        try (reader) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (out) {
+                    pending.add(line);
+                } else {
+                    stderr.append(line).append('\n');
+                }
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    private String next(Duration timeout) {
+        try {
+            String line = pending.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (line != null) {
+                seen.add(line);
+            }
+            return line;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    String header() {
+        return first;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The first new line matching {@code p}; fails with everything seen if none comes in time. */
+    String await(Predicate<String> p, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            String line = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (line != null && p.test(line)) {
+                return line;
+            }
+        }
+        fail("no matching line within " + timeout + "; seen: " + seen + "; stderr: " + stderr);
+        return null;
+    }
+
+    /** Every line printed so far (waits {@code quiet} for stragglers first). */
+    List<String> lines(Duration quiet) {
+        String line;
+        while ((line = next(quiet)) != null) {
+            // collected in seen
+        }
+        return List.copyOf(seen);
+    }
+
+    String stderr() {
+        return stderr.toString();
+    }
+
+    /** SIGINT, as Ctrl-C; returns the exit status. */
+    int interrupt() {
+        Kernel.run("kill", "-INT", Long.toString(process.pid()));
+        return waitForExit();
+    }
+
+    int waitForExit() {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail("the tool did not exit within 10 s of the signal");
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+}

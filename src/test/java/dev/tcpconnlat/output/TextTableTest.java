@@ -1,0 +1,68 @@
+package dev.tcpconnlat.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.Result;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Byte-for-byte against bcc's Python format strings (expected text produced by Python). */
+class TextTableTest {
+    static ConnectEvent event(long tsNs, long latencyNs, String comm, int ip, String saddr, int lport,
+            String daddr, int dport, Result result) {
+        return new ConnectEvent(tsNs, latencyNs, 1, 4903, 4904, 1000, comm, ip, saddr, lport, daddr, dport,
+                result, 0);
+    }
+
+    static String render(EventPrinter printer, ConnectEvent... events) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Output out = new Output(bytes);
+        printer.header(out);
+        for (ConnectEvent e : events) {
+            printer.print(e, out);
+        }
+        out.flush();
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void tcpconnlatMatchesBcc() throws Exception {
+        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false),
+                event(5_000_000_000L, 1_004_460_123L, "python3", 4, "127.0.0.1", 40000, "127.0.0.1", 45999,
+                        Result.OK),
+                event(5_000_000_000L, 50_999L, "curl", 6, "::1", 40001, "::1", 80, Result.OK));
+        assertThat(text).isEqualTo(
+                "PID     COMM         IP SADDR            DADDR            DPORT LAT(ms)\n"
+                + "4903    python3      4  127.0.0.1        127.0.0.1        45999 1004.46\n"
+                + "4903    curl         6  ::1              ::1              80    0.05\n");
+    }
+
+    @Test
+    void tcpconnlatTimestampLportAndResult() throws Exception {
+        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, true),
+                event(1_000_000_000L, 45_000L, "a-very-long-command", 4, "10.0.0.1", 51234, "10.0.0.2", 443,
+                        Result.OK),
+                event(32_871_000_999L, 130_000_000_000L, "nc", 4, "10.0.0.1", 51235, "10.0.0.9", 5000,
+                        Result.TIMEDOUT));
+        assertThat(text).isEqualTo(
+                "TIME(s)  PID     COMM         IP SADDR            LPORT  DADDR            DPORT RESULT   LAT(ms)\n"
+                + "0.000    4903    a-very-long- 4  10.0.0.1         51234  10.0.0.2         443   OK       0.04\n"
+                + "31.871   4903    nc           4  10.0.0.1         51235  10.0.0.9         5000  TIMEDOUT 130000.00\n");
+    }
+
+    @Test
+    void tcpconnectMatchesBcc() throws Exception {
+        // Python: '%-9.3f' % 31.871 + '%-6d' % 1000 + '%-7d %-12.12s %-2d %-16s %-6d %-16s %-6d' % (...)
+        String text = render(new TextTable(TextTable.Tool.TCPCONNECT, true, true, true, false),
+                event(0, 0, "local_agent_long", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
+                        Result.PENDING),
+                event(31_871_000_000L, 0, "local_agent_long", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
+                        Result.PENDING));
+        assertThat(text.lines().toList()).containsExactly(
+                "TIME(s)  UID   PID     COMM         IP SADDR            LPORT  DADDR            DPORT ",
+                "0.000    1000  4903    local_agent_ 4  10.103.219.236   57266  10.251.148.38    7001  ",
+                "31.871   1000  4903    local_agent_ 4  10.103.219.236   57266  10.251.148.38    7001  ");
+    }
+}
