@@ -34,7 +34,7 @@ public final class PinnedMap implements AutoCloseable {
         if (fd < 0) {
             String why = switch (-fd) {
                 case 2 -> "no such file";
-                case 22, 1 -> "not a pinned BPF object (is it on a bpffs mount such as /sys/fs/bpf?)";
+                case 22, 13, 1 -> "not a pinned BPF object (is it on a bpffs mount such as /sys/fs/bpf?)";
                 default -> LibC.strerror(-fd);
             };
             throw new BpfException(path + ": " + why);
