@@ -19,3 +19,10 @@ find_jdk25() {
   done
   return 1
 }
+
+# Builds the jar when it is missing or older than the sources.
+ensure_built() {
+  if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
+    "$ROOT/scripts/build"
+  fi
+}
