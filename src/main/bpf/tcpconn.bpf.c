@@ -12,6 +12,7 @@
  *                      just before the SYN leaves: tcpconnect reports or counts the attempt.
  *  SYN_SENT -> ...     often runs in softirq or timer context, where "current" is some
  *                      other task: tcpconnlat takes the identity from the socket storage.
+ *  cgroup_skb/ingress  (tcpconnect -d, tcpconnlat -d) copies DNS responses for user space.
  * Socket storage dies with the socket, so connects that are never answered cannot pile up.
  */
 #include <stdbool.h>
@@ -346,6 +347,70 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 		submit(e);
 done:
 	bpf_sk_storage_delete(&identities, bsk);
+	return 1;
+}
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_UDP 17
+#define DNS_PORT 53
+
+/*
+ * -d: every UDP datagram from port 53 that reaches a socket (cgroup v2 root, so all of them):
+ * copy the start of its payload for user space to parse. Always lets the packet through.
+ * The data starts at the IP header.
+ */
+SEC("cgroup_skb/ingress")
+int handle_dns_ingress(struct __sk_buff *skb)
+{
+	struct dns_event *e;
+	__u32 l4;
+	__u64 len;
+	__u16 sport;
+	__u8 proto;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u8 vihl;
+		__u16 frag;
+
+		if (bpf_skb_load_bytes(skb, 0, &vihl, 1) || bpf_skb_load_bytes(skb, 9, &proto, 1) ||
+		    bpf_skb_load_bytes(skb, 6, &frag, 2))
+			return 1;
+		if (bpf_ntohs(frag) & 0x1fff) /* a later fragment has no UDP header */
+			return 1;
+		l4 = (vihl & 0xf) * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, 6, &proto, 1))
+			return 1;
+		l4 = 40; /* extension headers before UDP are not followed */
+	} else {
+		return 1;
+	}
+	if (proto != IPPROTO_UDP || bpf_skb_load_bytes(skb, l4, &sport, 2) || sport != bpf_htons(DNS_PORT))
+		return 1;
+	if (skb->len <= l4 + 8)
+		return 1;
+	len = skb->len - (l4 + 8);
+	if (len > DNS_MAX_PAYLOAD)
+		len = DNS_MAX_PAYLOAD;
+	/* Tell the verifier again, in a form it keeps, that 1 <= len <= DNS_MAX_PAYLOAD. */
+	asm volatile("%[len] &= 0x3ff" : [len] "+r"(len));
+	if (len < 1 || len > DNS_MAX_PAYLOAD)
+		return 1;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(LOST_EVENTS);
+		return 1;
+	}
+	e->kind = DNS_RESPONSE;
+	e->ts_ns = bpf_ktime_get_ns();
+	if (bpf_skb_load_bytes(skb, l4 + 8, e->payload, len)) {
+		bpf_ringbuf_discard(e, 0);
+		return 1;
+	}
+	e->len = len;
+	bpf_ringbuf_submit(e, 0);
 	return 1;
 }
 

@@ -8,14 +8,17 @@
 
 #define TASK_COMM_LEN 16
 
-/* What an event reports. */
-enum event_kind {
+/* What a ring buffer record is; every record starts with its kind. */
+enum record_kind {
 	EVENT_ANSWERED = 1, /* SYN_SENT -> ESTABLISHED, or -> CLOSE on a RST (err = ECONNREFUSED) */
 	EVENT_FAILED = 2,   /* SYN_SENT -> CLOSE without an answer (timeout, unreachable, aborted) */
 	EVENT_ATTEMPT = 3,  /* the SYN is about to leave: tcpconnect's line */
+	DNS_RESPONSE = 4,   /* struct dns_event: a UDP datagram from port 53 (-d) */
 };
 
 struct event {
+	__u32 kind;        /* enum record_kind */
+	__s32 err;         /* 0, or the socket's positive errno */
 	__u64 ts_ns;       /* bpf_ktime_get_ns() when it happened */
 	__u64 latency_ns;  /* SYN_SENT until the answer; 0 for an attempt */
 	__u64 cgroup_id;   /* cgroup v2 id of the connecting task */
@@ -24,13 +27,20 @@ struct event {
 	__u32 pid;         /* tgid of the task that called connect() */
 	__u32 tid;
 	__u32 uid;
-	__s32 err;         /* 0, or the socket's positive errno */
 	__u16 family;      /* AF_INET or AF_INET6 */
 	__u16 lport;       /* host order */
 	__u16 dport;       /* host order */
-	__u8 kind;         /* enum event_kind */
-	__u8 pad;
+	__u16 pad;
 	char comm[TASK_COMM_LEN];
+};
+
+/* The start of a DNS response's UDP payload, for user space to parse. */
+#define DNS_MAX_PAYLOAD 512
+struct dns_event {
+	__u32 kind;        /* DNS_RESPONSE */
+	__u32 len;         /* payload bytes copied */
+	__u64 ts_ns;       /* when the datagram arrived */
+	__u8 payload[DNS_MAX_PAYLOAD];
 };
 
 /*

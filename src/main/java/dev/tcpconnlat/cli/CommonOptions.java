@@ -1,6 +1,11 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.bpf.LibC;
+import dev.tcpconnlat.dns.DnsCache;
+import dev.tcpconnlat.output.EventPrinter;
+import dev.tcpconnlat.output.JsonLines;
+import dev.tcpconnlat.output.QueryColumn;
+import dev.tcpconnlat.output.TextTable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,7 +34,12 @@ final class CommonOptions {
     @Option(names = {"-j", "--json"}, description = "print one JSON object per line, with every field")
     boolean json;
 
-    @Option(names = {"-v", "--verbose"}, description = "print libbpf's log on stderr")
+    @Option(names = {"-d", "--dns"},
+            description = "add a QUERY column: the DNS name whose answer held the destination address")
+    boolean dns;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "print libbpf's log on stderr (and, with -d, how many DNS responses were unreadable)")
     boolean verbose;
 
     /** Validates and returns the address family filter: AF_INET, AF_INET6 or 0. */
@@ -41,6 +51,17 @@ final class CommonOptions {
             throw usage("--pid must be a positive process id, not " + pid);
         }
         return ipv4 ? LibC.AF_INET : ipv6 ? LibC.AF_INET6 : 0;
+    }
+
+    /** The DNS cache behind -d, or null. */
+    DnsCache dnsCache() {
+        return dns ? new DnsCache() : null;
+    }
+
+    /** The -t/-L/-d table or the JSON lines. */
+    EventPrinter printer(TextTable.Tool tool, DnsCache cache, boolean uid, boolean lportColumn, boolean result) {
+        QueryColumn query = cache == null ? null : new QueryColumn(cache);
+        return json ? new JsonLines(query) : new TextTable(tool, timestamp, uid, lportColumn, result, query);
     }
 
     ParameterException usage(String message) {

@@ -2,7 +2,9 @@ package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.bpf.LibBpfLog;
 import dev.tcpconnlat.bpf.RingBuffer;
+import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EventLayout;
 import dev.tcpconnlat.output.CountTable;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.Output;
@@ -31,13 +33,20 @@ final class Session {
         this.err = err;
     }
 
-    /** Streams events through {@code printer} until stopped. */
-    int trace(TraceConfig config, boolean verbose, EventPrinter printer) throws IOException {
+    /** Streams events through {@code printer} until stopped; DNS responses go to {@code dns} (-d). */
+    int trace(TraceConfig config, boolean verbose, EventPrinter printer, DnsCache dns) throws IOException {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
             printer.header(out);
             out.flush();
-            RingBuffer events = tracer.events(record -> printer.print(ConnectEvent.decode(record), out));
+            RingBuffer events = tracer.events(record -> {
+                if (EventLayout.kind(record) == EventLayout.DNS_RESPONSE) {
+                    dns.onResponse(record.asSlice(EventLayout.DNS_PAYLOAD, EventLayout.u32(record, EventLayout.DNS_LEN)),
+                            EventLayout.u64(record, EventLayout.DNS_TS_NS));
+                } else {
+                    printer.print(ConnectEvent.decode(record), out);
+                }
+            });
             long reportedLoss = 0;
             while (!stopping) {
                 events.poll(DRAIN_INTERVAL_MS);
@@ -48,6 +57,9 @@ final class Session {
             events.consume();
             out.flush();
             reportLoss(tracer.lostEvents(), reportedLoss, "events lost: the ring buffer was full");
+            if (verbose && dns != null && dns.malformed() > 0) {
+                err.println(tool + ": " + dns.malformed() + " malformed or truncated DNS responses skipped");
+            }
         } catch (IOException e) {
             // stdout was closed (| head): a normal way to stop.
         } catch (Exception e) {

@@ -1,7 +1,7 @@
 package dev.tcpconnlat.cli;
 
+import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.output.EventPrinter;
-import dev.tcpconnlat.output.JsonLines;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.util.List;
@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
                 "  tcpconnlat 1          # only connects that took 1 ms or longer",
                 "  tcpconnlat -e         # also connects that failed without an answer",
                 "  tcpconnlat -tL -p 181 # timestamps and local ports, process 181 only",
+                "  tcpconnlat -d         # with the DNS name each address came from",
                 "  tcpconnlat --json     # JSON lines"})
 final class TcpConnLatCommand implements Callable<Integer> {
     @Mixin
@@ -40,9 +41,10 @@ final class TcpConnLatCommand implements Callable<Integer> {
             throw common.usage("MIN_MS must be a number of milliseconds >= 0, not " + minMs);
         }
         TraceConfig config = new TraceConfig(TraceConfig.Mode.LATENCY, common.pid, -1, family,
-                Math.round(min * 1_000_000), errors, List.of(), null, null, false, TraceConfig.DEFAULT_WAKEUP_BYTES);
-        EventPrinter printer = common.json ? new JsonLines()
-                : new TextTable(TextTable.Tool.TCPCONNLAT, common.timestamp, false, common.lport, errors);
-        return new Session("tcpconnlat", System.err).trace(config, common.verbose, printer);
+                Math.round(min * 1_000_000), errors, List.of(), null, null, false, common.dns,
+                TraceConfig.DEFAULT_WAKEUP_BYTES);
+        DnsCache dns = common.dnsCache();
+        EventPrinter printer = common.printer(TextTable.Tool.TCPCONNLAT, dns, false, common.lport, errors);
+        return new Session("tcpconnlat", System.err).trace(config, common.verbose, printer, dns);
     }
 }

@@ -1,8 +1,8 @@
 package dev.tcpconnlat.cli;
 
+import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.output.CountTable;
 import dev.tcpconnlat.output.EventPrinter;
-import dev.tcpconnlat.output.JsonLines;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.util.ArrayList;
@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
                 "  tcpconnect -P 80,443  # only to ports 80 and 443",
                 "  tcpconnect -U -u 1000 # with UIDs, user 1000 only",
                 "  tcpconnect -c         # count per source, destination and port until Ctrl-C",
+                "  tcpconnect -d         # with the DNS name each address came from",
                 "  tcpconnect --cgroupmap /sys/fs/bpf/test01  # only cgroups in this pinned map",
                 "  tcpconnect --mntnsmap /sys/fs/bpf/mnt_ns   # only mount namespaces in this pinned map"})
 final class TcpConnectCommand implements Callable<Integer> {
@@ -65,19 +66,23 @@ final class TcpConnectCommand implements Callable<Integer> {
         if (count && common.timestamp) {
             throw common.usage("-c counts, so there is no time per connect: it cannot be used with -t");
         }
+        if (count && common.dns) {
+            throw common.usage("-c counts per address, it prints no line per connect to add a QUERY to: "
+                    + "it cannot be used with -d");
+        }
         if (count && printUid) {
             throw common.usage("-c counts per address and port, not per user: it cannot be used with -U");
         }
         TraceConfig config = new TraceConfig(count ? TraceConfig.Mode.COUNT : TraceConfig.Mode.ATTEMPTS,
                 common.pid, uid == null ? -1 : uid, family, 0, false, parsePorts(), cgroupMap, mountNsMap,
-                count && sport, TraceConfig.DEFAULT_WAKEUP_BYTES);
+                count && sport, common.dns, TraceConfig.DEFAULT_WAKEUP_BYTES);
         Session session = new Session("tcpconnect", System.err);
         if (count) {
             return session.count(config, common.verbose, new CountTable(sport));
         }
-        EventPrinter printer = common.json ? new JsonLines()
-                : new TextTable(TextTable.Tool.TCPCONNECT, common.timestamp, printUid, common.lport || sport, false);
-        return session.trace(config, common.verbose, printer);
+        DnsCache dns = common.dnsCache();
+        EventPrinter printer = common.printer(TextTable.Tool.TCPCONNECT, dns, printUid, common.lport || sport, false);
+        return session.trace(config, common.verbose, printer, dns);
     }
 
     private List<Integer> parsePorts() {

@@ -37,20 +37,29 @@ public record ConnectEvent(
                 family == LibC.AF_INET ? 4 : 6,
                 address(family, e.asSlice(SADDR, 16)), u16(e, LPORT),
                 address(family, e.asSlice(DADDR, 16)), u16(e, DPORT),
-                Result.of(u8(e, KIND), errno), errno);
+                Result.of(u32(e, KIND), errno), errno);
     }
 
-    /** Latency in milliseconds, as bcc computes it: whole microseconds / 1000. */
+    /** Latency in whole microseconds, as bcc's delta_us. */
     public long latencyUs() {
         return latencyNs / 1000;
     }
 
-    private static final ThreadLocal<MemorySegment> TEXT =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LibC.ADDRSTRLEN));
+    /** Per thread: inet_ntop's output at 0, a raw address to format at RAW. */
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(64));
+    private static final long RAW = 48;
+
+    /** inet_ntop(3) of a 4- or 16-byte address. */
+    public static String address(byte[] bytes) {
+        MemorySegment raw = SCRATCH.get().asSlice(RAW, 16);
+        raw.copyFrom(MemorySegment.ofArray(bytes));
+        return address(bytes.length == 4 ? LibC.AF_INET : LibC.AF_INET6, raw);
+    }
 
     /** inet_ntop(3) of a 4- or 16-byte address. */
     public static String address(int family, MemorySegment bytes) {
-        MemorySegment text = TEXT.get();
+        MemorySegment text = SCRATCH.get().asSlice(0, LibC.ADDRSTRLEN);
         int n = LibC.inetNtop(family, bytes, text);
         return new String(text.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
                 StandardCharsets.US_ASCII);

@@ -11,6 +11,8 @@ import java.lang.foreign.ValueLayout;
  * The record the kernel writes into the ring buffer, from src/main/bpf/tcpconn.h:
  * <pre>
  * struct event {
+ *     __u32 kind;
+ *     __s32 err;
  *     __u64 ts_ns;
  *     __u64 latency_ns;
  *     __u64 cgroup_id;
@@ -19,18 +21,18 @@ import java.lang.foreign.ValueLayout;
  *     __u32 pid;
  *     __u32 tid;
  *     __u32 uid;
- *     __s32 err;
  *     __u16 family;
  *     __u16 lport;
  *     __u16 dport;
- *     __u8 kind;
- *     __u8 pad;
+ *     __u16 pad;
  *     char comm[TASK_COMM_LEN];
  * };
  * </pre>
  */
 public final class EventLayout {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("kind"),
+            ValueLayout.JAVA_INT.withName("err"),
             ValueLayout.JAVA_LONG.withName("ts_ns"),
             ValueLayout.JAVA_LONG.withName("latency_ns"),
             ValueLayout.JAVA_LONG.withName("cgroup_id"),
@@ -39,13 +41,12 @@ public final class EventLayout {
             ValueLayout.JAVA_INT.withName("pid"),
             ValueLayout.JAVA_INT.withName("tid"),
             ValueLayout.JAVA_INT.withName("uid"),
-            ValueLayout.JAVA_INT.withName("err"),
             ValueLayout.JAVA_SHORT.withName("family"),
             ValueLayout.JAVA_SHORT.withName("lport"),
             ValueLayout.JAVA_SHORT.withName("dport"),
-            ValueLayout.JAVA_BYTE.withName("kind"),
-            ValueLayout.JAVA_BYTE.withName("pad"),
-            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("comm"));
+            ValueLayout.JAVA_SHORT.withName("pad"),
+            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("comm"),
+            MemoryLayout.paddingLayout(4));
 
     public static final long TS_NS = offset("ts_ns");
     public static final long LATENCY_NS = offset("latency_ns");
@@ -63,10 +64,30 @@ public final class EventLayout {
     public static final long COMM = offset("comm");
     public static final int COMM_LEN = 16;
 
-    /** enum event_kind */
+    /** enum record_kind: the first u32 of every ring buffer record */
     public static final int EVENT_ANSWERED = 1;
     public static final int EVENT_FAILED = 2;
     public static final int EVENT_ATTEMPT = 3;
+    public static final int DNS_RESPONSE = 4;
+
+    /**
+     * <pre>
+     * struct dns_event {
+     *     __u32 kind;
+     *     __u32 len;
+     *     __u64 ts_ns;
+     *     __u8 payload[DNS_MAX_PAYLOAD];
+     * };
+     * </pre>
+     */
+    public static final long DNS_LEN = 4;
+    public static final long DNS_TS_NS = 8;
+    public static final long DNS_PAYLOAD = 16;
+
+    /** The kind of any record. */
+    public static int kind(MemorySegment record) {
+        return record.get(ValueLayout.JAVA_INT, 0);
+    }
 
     private EventLayout() {}
 
@@ -84,10 +105,6 @@ public final class EventLayout {
 
     public static int u16(MemorySegment e, long offset) {
         return Short.toUnsignedInt(e.get(ValueLayout.JAVA_SHORT, offset));
-    }
-
-    public static int u8(MemorySegment e, long offset) {
-        return Byte.toUnsignedInt(e.get(ValueLayout.JAVA_BYTE, offset));
     }
 
     /** Length of the NUL-terminated comm. */

@@ -17,8 +17,11 @@ public final class JsonLines implements EventPrinter {
     private final long realtimeOffsetNs = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private Output out;
     private final JsonGenerator json;
+    private final QueryColumn query;
 
-    public JsonLines() {
+    /** {@code query} is null without -d. */
+    public JsonLines(QueryColumn query) {
+        this.query = query;
         try {
             json = new JsonFactory().createGenerator(new OutputStream() {
                 @Override
@@ -59,6 +62,9 @@ public final class JsonLines implements EventPrinter {
             json.writeNumberField("latency_us", e.latencyUs());
             json.writeStringField("result", e.result().name());
             json.writeNumberField("errno", e.errno());
+        }
+        if (query != null) {
+            json.writeStringField("query", query.text(e));
         }
         json.writeEndObject();
         json.writeRaw('\n');

@@ -9,7 +9,8 @@ import java.io.IOException;
  * tcpconnlat  [TIME(s)  ]PID     COMM         IP SADDR            [LPORT  ]DADDR            DPORT [RESULT   ]LAT(ms)
  * tcpconnect  [TIME(s)  ][UID   ]PID     COMM         IP SADDR            [LPORT  ]DADDR            DPORT [ QUERY]
  * </pre>
- * tcpconnlat's RESULT column (-e) goes before LAT(ms) so that the latency stays last.
+ * tcpconnlat's RESULT column (-e) goes before LAT(ms) so that the latency stays last; with -d
+ * both tools end with a QUERY column.
  */
 public final class TextTable implements EventPrinter {
     /** Which tool's columns. */
@@ -20,14 +21,17 @@ public final class TextTable implements EventPrinter {
     private final boolean uid;
     private final boolean lport;
     private final boolean result;
+    private final QueryColumn query;
     private final FirstEventClock clock = new FirstEventClock();
 
-    public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result) {
+    /** {@code query} is null without -d. */
+    public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, QueryColumn query) {
         this.tool = tool;
         this.timestamp = timestamp;
         this.uid = uid;
         this.lport = lport;
         this.result = result;
+        this.query = query;
     }
 
     @Override
@@ -63,6 +67,9 @@ public final class TextTable implements EventPrinter {
             l.append("LAT(ms)");
         } else {
             Columns.left(l, "DPORT", 6);
+        }
+        if (query != null) {
+            l.append(" QUERY");
         }
         out.endLine();
     }
@@ -100,6 +107,10 @@ public final class TextTable implements EventPrinter {
             Columns.scaled(l, e.latencyUs(), 3, 2, 0);
         } else {
             Columns.left(l, e.dport(), 6);
+        }
+        if (query != null) {
+            l.append(' ');
+            query.append(l, e);
         }
         out.endLine();
     }

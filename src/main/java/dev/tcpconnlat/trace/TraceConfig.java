@@ -15,11 +15,13 @@ import java.util.List;
  * @param cgroupMap     path of a pinned hash map of cgroup v2 ids to trace, or null
  * @param mountNsMap    path of a pinned hash map of mount namespace inodes to trace, or null
  * @param countByLport  count mode: the source port is part of the key
+ * @param dns           also send DNS responses (UDP from port 53) to user space, for -d
  * @param wakeupBytes   wake the consumer only once this much is unread (it drains on a timer anyway)
  */
 public record TraceConfig(
         Mode mode, int pid, long uid, int family, long minLatencyNs, boolean reportFailures,
-        List<Integer> dports, String cgroupMap, String mountNsMap, boolean countByLport, long wakeupBytes) {
+        List<Integer> dports, String cgroupMap, String mountNsMap, boolean countByLport, boolean dns,
+        long wakeupBytes) {
 
     public enum Mode { LATENCY, ATTEMPTS, COUNT }
 
@@ -27,6 +29,6 @@ public record TraceConfig(
 
     /** Everything, no filters. */
     public static TraceConfig of(Mode mode) {
-        return new TraceConfig(mode, 0, -1, 0, 0, false, List.of(), null, null, false, DEFAULT_WAKEUP_BYTES);
+        return new TraceConfig(mode, 0, -1, 0, 0, false, List.of(), null, null, false, false, DEFAULT_WAKEUP_BYTES);
     }
 }

@@ -1,7 +1,6 @@
 package dev.tcpconnlat.trace;
 
 import dev.tcpconnlat.bpf.BpfException;
-import dev.tcpconnlat.bpf.BpfLink;
 import dev.tcpconnlat.bpf.BpfMap;
 import dev.tcpconnlat.bpf.BpfObject;
 import dev.tcpconnlat.bpf.LibBpfLog;
@@ -58,6 +57,7 @@ public final class Tracer implements AutoCloseable {
             object.map("mount_ns_set").reuse(openFilterMap(config.mountNsMap(), "--mntnsmap", "mount namespace id"));
         }
         object.program("handle_sockops").setAutoload(config.mode() != TraceConfig.Mode.LATENCY);
+        object.program("handle_dns_ingress").setAutoload(config.dns());
         try {
             object.load();
         } catch (BpfException e) {
@@ -96,15 +96,25 @@ public final class Tracer implements AutoCloseable {
 
     private void attach() {
         resources.add(object.program("handle_set_state").attach());
+        List<String> cgroupPrograms = new ArrayList<>();
         if (config.mode() != TraceConfig.Mode.LATENCY) {
-            String root = CgroupV2.root().toString();
-            int fd = LibC.openDirectory(root);
-            try {
-                BpfLink link = object.program("handle_sockops").attachCgroup(fd, root);
-                resources.add(link);
-            } finally {
-                LibC.close(fd);
+            cgroupPrograms.add("handle_sockops");
+        }
+        if (config.dns()) {
+            cgroupPrograms.add("handle_dns_ingress");
+        }
+        if (cgroupPrograms.isEmpty()) {
+            return;
+        }
+        // On the cgroup v2 root, so every process's sockets are seen.
+        String root = CgroupV2.root().toString();
+        int fd = LibC.openDirectory(root);
+        try {
+            for (String program : cgroupPrograms) {
+                resources.add(object.program(program).attachCgroup(fd, root));
             }
+        } finally {
+            LibC.close(fd);
         }
     }
 

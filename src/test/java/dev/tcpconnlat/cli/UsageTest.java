@@ -24,6 +24,7 @@ class UsageTest {
         "tcpconnect -P 70000|--port: 70000 is not a port",
         "tcpconnect -c --json|cannot be used with --json",
         "tcpconnect -u -1|--uid must be a user id",
+        "tcpconnect -c -d|it cannot be used with -d",
     })
     void badArgumentsAreOneLineAndExitTwo(String args, String message) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -69,7 +69,7 @@ final class Kernel {
         fail("BPF programs still loaded after the tool exited: " + left);
     }
 
-    /** Ids of the BPF objects a process holds, from /proc/PID/fdinfo ("prog_id", "link_id", "map_id"). */
+    /** Ids of what a process's fds refer to, from /proc/PID/fdinfo ("prog_id", "link_id", epoll's "tfd"). */
     static List<Integer> bpfIdsOf(long pid, String kind) {
         List<Integer> ids = new java.util.ArrayList<>();
         java.io.File[] fds = new java.io.File("/proc/" + pid + "/fdinfo").listFiles();
@@ -80,7 +80,7 @@ final class Kernel {
             try {
                 for (String line : java.nio.file.Files.readAllLines(fd.toPath())) {
                     if (line.startsWith(kind + ":")) {
-                        ids.add(Integer.parseInt(line.substring(kind.length() + 1).trim()));
+                        ids.add(Integer.parseInt(line.substring(kind.length() + 1).trim().split("\\s+")[0]));
                     }
                 }
             } catch (IOException | RuntimeException ignored) {

@@ -37,11 +37,14 @@ final class Tool implements AutoCloseable {
         }
     }
 
-    /** For output without a header (JSON): attached once the process holds a BPF link. */
+    /**
+     * For output without a header (JSON): attached once the process polls its ring buffer, which
+     * it opens after every program is attached (an epoll fd's fdinfo lists its "tfd:" targets).
+     */
     private boolean awaitLinks(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
-            if (Kernel.bpfIdsOf(process.pid(), "link_id").size() > 0) {
+            if (Kernel.bpfIdsOf(process.pid(), "tfd").size() > 0) {
                 return true;
             }
             TcpConnLatKernelTest.sleep(20);

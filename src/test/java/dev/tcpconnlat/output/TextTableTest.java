@@ -29,7 +29,7 @@ class TextTableTest {
 
     @Test
     void tcpconnlatMatchesBcc() throws Exception {
-        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false),
+        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false, null),
                 event(5_000_000_000L, 1_004_460_123L, "python3", 4, "127.0.0.1", 40000, "127.0.0.1", 45999,
                         Result.OK),
                 event(5_000_000_000L, 50_999L, "curl", 6, "::1", 40001, "::1", 80, Result.OK));
@@ -41,7 +41,7 @@ class TextTableTest {
 
     @Test
     void tcpconnlatTimestampLportAndResult() throws Exception {
-        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, true),
+        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, true, null),
                 event(1_000_000_000L, 45_000L, "a-very-long-command", 4, "10.0.0.1", 51234, "10.0.0.2", 443,
                         Result.OK),
                 event(32_871_000_999L, 130_000_000_000L, "nc", 4, "10.0.0.1", 51235, "10.0.0.9", 5000,
@@ -55,7 +55,7 @@ class TextTableTest {
     @Test
     void tcpconnectMatchesBcc() throws Exception {
         // Python: '%-9.3f' % 31.871 + '%-6d' % 1000 + '%-7d %-12.12s %-2d %-16s %-6d %-16s %-6d' % (...)
-        String text = render(new TextTable(TextTable.Tool.TCPCONNECT, true, true, true, false),
+        String text = render(new TextTable(TextTable.Tool.TCPCONNECT, true, true, true, false, null),
                 event(0, 0, "local_agent_long", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
                         Result.PENDING),
                 event(31_871_000_000L, 0, "local_agent_long", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,

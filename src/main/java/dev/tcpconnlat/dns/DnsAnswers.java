@@ -1,0 +1,54 @@
+package dev.tcpconnlat.dns;
+
+import dev.tcpconnlat.event.ConnectEvent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+
+/** The A and AAAA answers of a DNS response, parsed by dnsjava. */
+public final class DnsAnswers {
+    /** One answered address (as inet_ntop writes it) and the name that was asked for. */
+    public record Answer(String address, String name) {}
+
+    private DnsAnswers() {}
+
+    /**
+     * Parses a response's UDP payload. Like bcc: only responses to exactly one question, and
+     * only their A and AAAA records. Throws IOException for anything malformed or truncated.
+     */
+    public static List<Answer> parse(byte[] payload) throws IOException {
+        Message m;
+        try {
+            m = new Message(payload);
+        } catch (IOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // dnsjava reports some malformed input as unchecked exceptions
+            throw new IOException("malformed DNS message: " + e, e);
+        }
+        List<Answer> answers = new ArrayList<>();
+        if (!m.getHeader().getFlag(Flags.QR) || m.getHeader().getCount(Section.QUESTION) != 1
+                || m.getQuestion() == null) {
+            return answers;
+        }
+        String name = m.getQuestion().getName().toString(true);
+        for (Record r : m.getSection(Section.ANSWER)) {
+            InetAddress address = switch (r) {
+                case ARecord a -> a.getAddress();
+                case AAAARecord a -> a.getAddress();
+                default -> null;
+            };
+            if (address != null) {
+                answers.add(new Answer(ConnectEvent.address(address.getAddress()), name));
+            }
+        }
+        return answers;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.tcpconnlat.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/**
+ * The parsing path of -d must survive anything the network sends: malformed, truncated or
+ * hostile responses are skipped and counted, never thrown. Jazzer fuzzes it (a bounded run:
+ * JAZZER_FUZZ=1 is set by the build); without fuzzing it replays its seeds.
+ */
+class DnsAnswersFuzzTest {
+    @FuzzTest(maxDuration = "20s")
+    void anyPayloadIsParsedOrCountedAsMalformed(byte[] payload) {
+        DnsCache cache = new DnsCache();
+        cache.onResponse(MemorySegment.ofArray(payload), 1);
+        assertThat(cache.malformed()).isBetween(0L, 1L);
+        cache.lookup("127.0.0.1", 2);
+    }
+
+    static byte[] response() throws IOException {
+        Name name = Name.fromString("web.tcpconnlat.test.");
+        Message m = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+        m.getHeader().setFlag(Flags.QR);
+        m.addRecord(new ARecord(name, DClass.IN, 60, java.net.InetAddress.getByName("127.0.0.2")), Section.ANSWER);
+        return m.toWire();
+    }
+
+    @Test
+    void aRealResponseNamesItsAddress() throws IOException {
+        DnsCache cache = new DnsCache();
+        cache.onResponse(MemorySegment.ofArray(response()), 1_000);
+        assertThat(cache.lookup("127.0.0.2", 2_000)).isEqualTo(new DnsCache.Entry("web.tcpconnlat.test", 1_000));
+        assertThat(cache.lookup("::ffff:127.0.0.2", 2_000)).isNotNull();
+        assertThat(cache.lookup("127.0.0.3", 2_000)).isNull();
+        assertThat(cache.lookup("127.0.0.2", 1_000 + DnsCache.TTL_NS + 1)).as("expired").isNull();
+    }
+
+    @Test
+    void everyTruncationIsSkippedAndCounted() throws IOException {
+        byte[] full = response();
+        DnsCache cache = new DnsCache();
+        for (int n = 0; n < full.length; n++) {
+            cache.onResponse(MemorySegment.ofArray(java.util.Arrays.copyOf(full, n)), 1);
+        }
+        assertThat(cache.malformed()).isEqualTo(full.length);
+        assertThat(cache.lookup("127.0.0.2", 2)).isNull();
+    }
+
+    @Test
+    void theCacheIsBounded() throws IOException {
+        DnsCache cache = new DnsCache();
+        Name name = Name.fromString("many.test.");
+        for (int i = 0; i < DnsCache.CAPACITY + 100; i++) {
+            Message m = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+            m.getHeader().setFlag(Flags.QR);
+            byte[] a = {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i};
+            m.addRecord(new ARecord(name, DClass.IN, 60, java.net.InetAddress.getByAddress(a)), Section.ANSWER);
+            cache.onResponse(MemorySegment.ofArray(m.toWire()), i);
+        }
+        assertThat(cache.lookup("10.0.0.0", 1)).as("the oldest was evicted").isNull();
+        assertThat(cache.lookup("10.0.39.99", 1)).isNotNull();
+    }
+}
