@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /** The few libc calls the JDK has no API for. */
@@ -49,8 +50,8 @@ public final class LibC {
     }
 
     /**
-     * inet_ntop(3) from {@code src} (4 or 16 address bytes) into {@code dst} (at least
-     * {@link #ADDRSTRLEN} bytes): the same text as bcc prints. Returns the length written.
+     * inet_ntop(3) of the 4- or 16-byte address in {@code src} into {@code dst} (at least
+     * {@link #ADDRSTRLEN} bytes), both native. Returns the text's length; allocates nothing.
      */
     public static int inetNtop(int family, MemorySegment src, MemorySegment dst) {
         try {
@@ -59,7 +60,7 @@ public final class LibC {
                 throw new IllegalArgumentException("inet_ntop: bad address family " + family);
             }
             int n = 0;
-            while (dst.get(java.lang.foreign.ValueLayout.JAVA_BYTE, n) != 0) {
+            while (n < dst.byteSize() && dst.get(ValueLayout.JAVA_BYTE, n) != 0) {
                 n++;
             }
             return n;

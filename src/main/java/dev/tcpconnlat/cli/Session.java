@@ -3,7 +3,7 @@ package dev.tcpconnlat.cli;
 import dev.tcpconnlat.bpf.LibBpfLog;
 import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.dns.DnsCache;
-import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.EventLayout;
 import dev.tcpconnlat.output.CountTable;
 import dev.tcpconnlat.output.EventPrinter;
@@ -39,12 +39,13 @@ final class Session {
         try (Tracer tracer = begin(config, verbose)) {
             printer.header(out);
             out.flush();
+            EventView view = new EventView();
             RingBuffer events = tracer.events(record -> {
                 if (EventLayout.kind(record) == EventLayout.DNS_RESPONSE) {
                     dns.onResponse(record.asSlice(EventLayout.DNS_PAYLOAD, EventLayout.u32(record, EventLayout.DNS_LEN)),
                             EventLayout.u64(record, EventLayout.DNS_TS_NS));
                 } else {
-                    printer.print(ConnectEvent.decode(record), out);
+                    printer.print(view.wrap(record), out);
                 }
             });
             long reportedLoss = 0;

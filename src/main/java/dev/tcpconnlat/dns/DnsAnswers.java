@@ -1,6 +1,6 @@
 package dev.tcpconnlat.dns;
 
-import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.Addresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ public final class DnsAnswers {
                 default -> null;
             };
             if (address != null) {
-                answers.add(new Answer(ConnectEvent.address(address.getAddress()), name));
+                answers.add(new Answer(Addresses.of(address.getAddress()), name));
             }
         }
         return answers;

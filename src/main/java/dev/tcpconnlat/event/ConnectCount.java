@@ -22,9 +22,9 @@ public record ConnectCount(String saddr, int lport, String daddr, int dport, lon
     public static ConnectCount decode(MemorySegment key, long count) {
         int family = Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 32));
         return new ConnectCount(
-                ConnectEvent.address(family, key.asSlice(0, 16)),
+                Addresses.of(family, key, 0),
                 Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 34)),
-                ConnectEvent.address(family, key.asSlice(16, 16)),
+                Addresses.of(family, key, 16),
                 Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 36)),
                 count);
     }

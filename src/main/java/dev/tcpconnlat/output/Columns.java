@@ -22,13 +22,6 @@ final class Columns {
         pad(out, width - s.length());
     }
 
-    /** {@code %-N.Ms}: cut to {@code max} characters, then padded. */
-    static void left(StringBuilder out, CharSequence s, int width, int max) {
-        int n = Math.min(s.length(), max);
-        out.append(s, 0, n);
-        pad(out, width - n);
-    }
-
     /** {@code %-Nd} */
     static void left(StringBuilder out, long v, int width) {
         int start = out.length();
@@ -68,7 +61,7 @@ final class Columns {
         pad(out, width - (out.length() - start));
     }
 
-    private static void pad(StringBuilder out, int n) {
+    static void pad(StringBuilder out, int n) {
         for (int i = 0; i < n; i++) {
             out.append(' ');
         }

@@ -1,6 +1,6 @@
 package dev.tcpconnlat.output;
 
-import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EventView;
 import java.io.IOException;
 
 /** Turns events into lines: the bcc-style tables or JSON lines. */
@@ -8,5 +8,6 @@ public interface EventPrinter {
     /** Printed once the probes are attached; may print nothing. */
     void header(Output out) throws IOException;
 
-    void print(ConnectEvent event, Output out) throws IOException;
+    /** The event is valid only during the call. */
+    void print(EventView event, Output out) throws IOException;
 }

@@ -2,7 +2,7 @@ package dev.tcpconnlat.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,14 +43,14 @@ public final class JsonLines implements EventPrinter {
     public void header(Output out) {}
 
     @Override
-    public void print(ConnectEvent e, Output out) throws IOException {
+    public void print(EventView e, Output out) throws IOException {
         this.out = out;
         long wall = realtimeOffsetNs + e.timestampNs();
         json.writeStartObject();
         json.writeStringField("time", Instant.ofEpochSecond(0, wall).toString());
         json.writeNumberField("pid", e.pid());
         json.writeNumberField("tid", e.tid());
-        json.writeNumberField("uid", e.uid() & 0xffffffffL);
+        json.writeNumberField("uid", e.uid());
         json.writeStringField("comm", e.comm());
         json.writeNumberField("family", e.ipVersion());
         json.writeStringField("saddr", e.saddr());

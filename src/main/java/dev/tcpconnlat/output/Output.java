@@ -2,10 +2,10 @@ package dev.tcpconnlat.output;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
- * Buffered text output. Lines are built in memory and written on {@link #flush}, once per
+ * Buffered text output. Lines are byte strings held one byte per char (ISO-8859-1): comm
+ * and the like are printed as the raw bytes the kernel gave, as bcc does. Lines are built in memory and written on {@link #flush}, once per
  * batch of events, so a busy trace costs one write per batch. A closed reader (| head)
  * surfaces as an IOException from flush.
  */
@@ -28,21 +28,14 @@ public final class Output {
     public void endLine() throws IOException {
         line.append('\n');
         int n = line.length();
-        if (used + 3 * n > bytes.length) {
+        if (used + n > bytes.length) {
             flushBuffer();
-            if (3 * n > bytes.length) {
-                bytes = new byte[3 * n];
+            if (n > bytes.length) {
+                bytes = new byte[n];
             }
         }
         for (int i = 0; i < n; i++) {
-            char c = line.charAt(i);
-            if (c < 0x80) {
-                bytes[used++] = (byte) c;
-            } else {
-                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                System.arraycopy(b, 0, bytes, used, b.length);
-                used += b.length;
-            }
+            bytes[used++] = (byte) line.charAt(i);
         }
         line.setLength(0);
     }
@@ -60,6 +53,7 @@ public final class Output {
         used += len;
     }
 
+    /** Appends {@code s}, which must be ASCII, as a line. */
     public void println(String s) throws IOException {
         line.append(s);
         endLine();

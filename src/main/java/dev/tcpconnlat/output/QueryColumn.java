@@ -1,7 +1,7 @@
 package dev.tcpconnlat.output;
 
 import dev.tcpconnlat.dns.DnsCache;
-import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EventView;
 
 /**
  * bcc's QUERY column (-d): the name whose DNS answer held the destination address;
@@ -16,12 +16,12 @@ public final class QueryColumn {
         this.cache = cache;
     }
 
-    public void append(StringBuilder out, ConnectEvent e) {
-        // tcpconnlat's events are stamped when answered: the connect itself began latency earlier.
-        long connectNs = e.timestampNs() - e.latencyNs();
-        DnsCache.Entry answer = cache.lookup(e.daddr(), connectNs);
+    public void append(StringBuilder out, EventView e) {
+        long connectNs = e.connectNs();
+        String daddr = e.daddr();
+        DnsCache.Entry answer = cache.lookup(daddr, connectNs);
         if (answer == null) {
-            boolean local = e.daddr().equals("127.0.0.1") || e.daddr().equals("::1");
+            boolean local = daddr.equals("127.0.0.1") || daddr.equals("::1");
             out.append(local ? "localhost" : "No DNS Query");
             return;
         }
@@ -34,7 +34,7 @@ public final class QueryColumn {
         }
     }
 
-    public String text(ConnectEvent e) {
+    public String text(EventView e) {
         StringBuilder b = new StringBuilder();
         append(b, e);
         return b.toString();

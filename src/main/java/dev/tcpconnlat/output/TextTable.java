@@ -1,6 +1,6 @@
 package dev.tcpconnlat.output;
 
-import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EventView;
 import java.io.IOException;
 
 /**
@@ -75,27 +75,33 @@ public final class TextTable implements EventPrinter {
     }
 
     @Override
-    public void print(ConnectEvent e, Output out) throws IOException {
+    public void print(EventView e, Output out) throws IOException {
         StringBuilder l = out.line();
         if (timestamp) {
             Columns.scaled(l, clock.sinceFirstUs(e.timestampNs()), 6, 3, 9);
         }
         if (uid) {
-            Columns.left(l, e.uid() & 0xffffffffL, 6);
+            Columns.left(l, e.uid(), 6);
         }
         Columns.left(l, e.pid(), 7);
         l.append(' ');
-        Columns.left(l, e.comm(), 12, 12);
+        int start = l.length();
+        e.appendComm(l, 12);
+        Columns.pad(l, 12 - (l.length() - start));
         l.append(' ');
         Columns.left(l, e.ipVersion(), 2);
         l.append(' ');
-        Columns.left(l, e.saddr(), 16);
+        start = l.length();
+        e.appendSaddr(l);
+        Columns.pad(l, 16 - (l.length() - start));
         l.append(' ');
         if (lport) {
             Columns.left(l, e.lport(), 6);
             l.append(' ');
         }
-        Columns.left(l, e.daddr(), 16);
+        start = l.length();
+        e.appendDaddr(l);
+        Columns.pad(l, 16 - (l.length() - start));
         l.append(' ');
         if (tool == Tool.TCPCONNLAT) {
             Columns.left(l, e.dport(), 5);

@@ -3,6 +3,10 @@ package dev.tcpconnlat.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EncodedEvent;
+import dev.tcpconnlat.event.EventView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import dev.tcpconnlat.event.Result;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,16 +16,26 @@ import org.junit.jupiter.api.Test;
 class TextTableTest {
     static ConnectEvent event(long tsNs, long latencyNs, String comm, int ip, String saddr, int lport,
             String daddr, int dport, Result result) {
+        int errno = switch (result) {
+            case REFUSED -> 111;
+            case TIMEDOUT -> 110;
+            default -> 0;
+        };
         return new ConnectEvent(tsNs, latencyNs, 1, 4903, 4904, 1000, comm, ip, saddr, lport, daddr, dport,
-                result, 0);
+                result, errno);
     }
 
     static String render(EventPrinter printer, ConnectEvent... events) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
         printer.header(out);
-        for (ConnectEvent e : events) {
-            printer.print(e, out);
+        EventView view = new EventView();
+        try (Arena arena = Arena.ofConfined()) {
+            for (ConnectEvent e : events) {
+                MemorySegment record = EncodedEvent.of(e, arena);
+                assertThat(ConnectEvent.decode(record)).isEqualTo(e);
+                printer.print(view.wrap(record), out);
+            }
         }
         out.flush();
         return bytes.toString(StandardCharsets.UTF_8);
@@ -32,17 +46,20 @@ class TextTableTest {
         String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false, null),
                 event(5_000_000_000L, 1_004_460_123L, "python3", 4, "127.0.0.1", 40000, "127.0.0.1", 45999,
                         Result.OK),
-                event(5_000_000_000L, 50_999L, "curl", 6, "::1", 40001, "::1", 80, Result.OK));
+                event(5_000_000_000L, 50_999L, "curl", 6, "::1", 40001, "::1", 80, Result.OK),
+                event(5_000_000_000L, 120_000L, "java", 6, "::ffff:10.1.2.3", 40002, "::ffff:10.1.2.4", 443,
+                        Result.REFUSED));
         assertThat(text).isEqualTo(
                 "PID     COMM         IP SADDR            DADDR            DPORT LAT(ms)\n"
                 + "4903    python3      4  127.0.0.1        127.0.0.1        45999 1004.46\n"
-                + "4903    curl         6  ::1              ::1              80    0.05\n");
+                + "4903    curl         6  ::1              ::1              80    0.05\n"
+                + "4903    java         6  ::ffff:10.1.2.3  ::ffff:10.1.2.4  443   0.12\n");
     }
 
     @Test
     void tcpconnlatTimestampLportAndResult() throws Exception {
         String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, true, null),
-                event(1_000_000_000L, 45_000L, "a-very-long-command", 4, "10.0.0.1", 51234, "10.0.0.2", 443,
+                event(1_000_000_000L, 45_000L, "a-very-long-cmd", 4, "10.0.0.1", 51234, "10.0.0.2", 443,
                         Result.OK),
                 event(32_871_000_999L, 130_000_000_000L, "nc", 4, "10.0.0.1", 51235, "10.0.0.9", 5000,
                         Result.TIMEDOUT));
@@ -56,9 +73,9 @@ class TextTableTest {
     void tcpconnectMatchesBcc() throws Exception {
         // Python: '%-9.3f' % 31.871 + '%-6d' % 1000 + '%-7d %-12.12s %-2d %-16s %-6d %-16s %-6d' % (...)
         String text = render(new TextTable(TextTable.Tool.TCPCONNECT, true, true, true, false, null),
-                event(0, 0, "local_agent_long", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
+                event(0, 0, "local_agent_xyz", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
                         Result.PENDING),
-                event(31_871_000_000L, 0, "local_agent_long", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
+                event(31_871_000_000L, 0, "local_agent_xyz", 4, "10.103.219.236", 57266, "10.251.148.38", 7001,
                         Result.PENDING));
         assertThat(text.lines().toList()).containsExactly(
                 "TIME(s)  UID   PID     COMM         IP SADDR            LPORT  DADDR            DPORT ",
