@@ -55,7 +55,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 * 1024 * 1024);
+	__uint(max_entries, 1024 * 1024); /* ~10,000 events: seconds of a storm at the drain rate */
 } events SEC(".maps");
 
 /* Destination ports to trace (host order) when cfg.filter_dports. */

@@ -4,6 +4,9 @@ import dev.tcpconnlat.bpf.BpfException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * Entry point: {@code Main tcpconnlat|tcpconnect [options]} (the launchers in the repo root
@@ -18,26 +21,31 @@ public final class Main {
 
     static int run(String[] args, PrintStream err) {
         String tool = args.length > 0 ? args[0] : "";
-        Object command = switch (tool) {
-            case "tcpconnlat" -> new TcpConnLatCommand();
-            case "tcpconnect" -> new TcpConnectCommand();
+        CommandSpec spec = switch (tool) {
+            case "tcpconnlat" -> TcpConnLatCommand.spec();
+            case "tcpconnect" -> TcpConnectCommand.spec();
             default -> null;
         };
-        if (command == null) {
+        if (spec == null) {
             err.println("usage: Main tcpconnlat|tcpconnect [options]");
             return 2;
         }
-        CommandLine cl = new CommandLine(command);
-        cl.setParameterExceptionHandler((e, a) -> {
+        CommandLine cl = new CommandLine(spec);
+        try {
+            ParseResult parsed = cl.parseArgs(Arrays.copyOfRange(args, 1, args.length));
+            if (CommandLine.printHelpIfRequested(parsed)) {
+                return 0;
+            }
+            return tool.equals("tcpconnlat") ? TcpConnLatCommand.run(parsed) : TcpConnectCommand.run(parsed);
+        } catch (ParameterException e) {
             err.println(tool + ": error: " + e.getMessage() + " (see " + tool + " --help)");
-            return CommandLine.ExitCode.USAGE;
-        });
-        cl.setExecutionExceptionHandler((e, c, p) -> {
-            String message = e instanceof ToolException || e instanceof BpfException
-                    ? e.getMessage() : "internal error: " + e;
-            err.println(tool + ": " + message);
+            return 2;
+        } catch (ToolException | BpfException e) {
+            err.println(tool + ": " + e.getMessage());
             return 1;
-        });
-        return cl.execute(Arrays.copyOfRange(args, 1, args.length));
+        } catch (Exception e) {
+            err.println(tool + ": internal error: " + e);
+            return 1;
+        }
     }
 }

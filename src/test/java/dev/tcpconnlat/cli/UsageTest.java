@@ -22,7 +22,7 @@ class UsageTest {
         "tcpconnect -P 0|--port: 0 is not a port",
         "tcpconnect -P 80,x|--port takes ports from 1 to 65535",
         "tcpconnect -P 70000|--port: 70000 is not a port",
-        "tcpconnect -c --json|cannot be used with --json",
+        "tcpconnect -c --json|it cannot be used with --json",
         "tcpconnect -u -1|--uid must be a user id",
         "tcpconnect -c -d|it cannot be used with -d",
     })

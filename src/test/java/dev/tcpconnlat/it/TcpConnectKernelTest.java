@@ -94,52 +94,73 @@ class TcpConnectKernelTest {
         }
     }
 
+    /** Which process an "inside" connect comes from, and the map key that selects it. */
+    interface Inside {
+        Process start(int port) throws IOException;
+
+        long key(Process p) throws IOException;
+    }
+
+    /**
+     * Starts tcpconnect with {@code option} on an empty pinned map, then a process that connects a
+     * second later, and only then puts its key in the map (changes must take effect at once): its
+     * connect shows, another process's does not.
+     */
+    private static void onlyKeysInTheMapAreTraced(String option, Inside inside) throws IOException {
+        String map = Pinned.path(option.substring(2));
+        try (Listener server = new Listener("127.0.0.1")) {
+            Kernel.run("bpftool", "map", "create", map, "type", "hash", "key", "8", "value", "8",
+                    "entries", "128", "name", "filter");
+            try (Tool tool = Tool.start("tcpconnect", option, map)) {
+                Process in = inside.start(server.port());
+                Pinned.put(map, inside.key(in));
+                Process outside = Kernel.connect("127.0.0.1", server.port());
+                Kernel.waitFor(outside);
+                tool.await(l -> fromPid(l, in.pid()), WAIT);
+                assertThat(tool.lines(Duration.ofMillis(200))).noneMatch(l -> fromPid(l, outside.pid()));
+                Kernel.waitFor(in);
+            }
+        } finally {
+            Files.deleteIfExists(Path.of(map));
+        }
+    }
+
     @Test
     void cgroupMapTracesOnlyListedCgroupsAndFollowsMapChanges() throws IOException {
         Path child = dev.tcpconnlat.trace.CgroupV2.root().resolve("tcpconnect-test-" + ProcessHandle.current().pid());
         Files.createDirectories(child);
-        String map = Pinned.path("cgroupmap");
-        try (Listener server = new Listener("127.0.0.1")) {
-            Kernel.run("bpftool", "map", "create", map, "type", "hash", "key", "8", "value", "8",
-                    "entries", "128", "name", "cgroupset");
-            try (Tool tool = Tool.start("tcpconnect", "--cgroupmap", map)) {
-                Process inside = Kernel.bash("sleep 1; exec 3<>/dev/tcp/127.0.0.1/" + server.port());
-                Files.writeString(child.resolve("cgroup.procs"), Long.toString(inside.pid()));
-                // Added after the tool started: must take effect at once.
-                long id = (long) Files.getAttribute(child, "unix:ino");
-                Pinned.put(map, id);
-                Process outside = Kernel.connect("127.0.0.1", server.port());
-                Kernel.waitFor(outside);
-                tool.await(l -> fromPid(l, inside.pid()), WAIT);
-                assertThat(tool.lines(Duration.ofMillis(200))).noneMatch(l -> fromPid(l, outside.pid()));
-                Kernel.waitFor(inside);
-            }
+        try {
+            onlyKeysInTheMapAreTraced("--cgroupmap", new Inside() {
+                @Override
+                public Process start(int port) throws IOException {
+                    Process p = Kernel.bash("sleep 1; exec 3<>/dev/tcp/127.0.0.1/" + port);
+                    Files.writeString(child.resolve("cgroup.procs"), Long.toString(p.pid()));
+                    return p;
+                }
+
+                @Override
+                public long key(Process p) throws IOException {
+                    return (long) Files.getAttribute(child, "unix:ino"); // a cgroup v2 id is its inode
+                }
+            });
         } finally {
-            Files.deleteIfExists(Path.of(map));
             Files.deleteIfExists(child);
         }
     }
 
     @Test
-    void mountNamespaceMapTracesOnlyListedNamespaces() throws Exception {
-        String map = Pinned.path("mntns");
-        try (Listener server = new Listener("127.0.0.1")) {
-            Kernel.run("bpftool", "map", "create", map, "type", "hash", "key", "8", "value", "8",
-                    "entries", "128", "name", "mount_ns_set");
-            try (Tool tool = Tool.start("tcpconnect", "--mntnsmap", map)) {
-                Process inside = Kernel.bash("exec unshare -m bash -c 'sleep 1; exec 3<>/dev/tcp/127.0.0.1/"
-                        + server.port() + "'");
-                long ns = mountNamespaceOf(inside.pid());
-                Pinned.put(map, ns);
-                Process outside = Kernel.connect("127.0.0.1", server.port());
-                Kernel.waitFor(outside);
-                tool.await(l -> fromPid(l, inside.pid()), WAIT);
-                assertThat(tool.lines(Duration.ofMillis(200))).noneMatch(l -> fromPid(l, outside.pid()));
-                Kernel.waitFor(inside);
+    void mountNamespaceMapTracesOnlyListedNamespaces() throws IOException {
+        onlyKeysInTheMapAreTraced("--mntnsmap", new Inside() {
+            @Override
+            public Process start(int port) {
+                return Kernel.bash("exec unshare -m bash -c 'sleep 1; exec 3<>/dev/tcp/127.0.0.1/" + port + "'");
             }
-        } finally {
-            Files.deleteIfExists(Path.of(map));
-        }
+
+            @Override
+            public long key(Process p) throws IOException {
+                return mountNamespaceOf(p.pid());
+            }
+        });
     }
 
     /** Waits until the process has left the host's mount namespace, and returns its namespace inode. */
