@@ -55,12 +55,7 @@ public final class BpfMap {
     /** Copies the value of {@code key} into {@code value}; false if there is no such key. */
     public boolean lookup(MemorySegment key, MemorySegment value) {
         try {
-            int err = (int) LibBpf.MAP_LOOKUP_ELEM.invokeExact(fd(), key, value);
-            if (err == -ENOENT) {
-                return false;
-            }
-            BpfException.check(err, "lookup in map " + name);
-            return true;
+            return found((int) LibBpf.MAP_LOOKUP_ELEM.invokeExact(fd(), key, value), "lookup in map ");
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
         }
@@ -69,15 +64,19 @@ public final class BpfMap {
     /** Writes the key after {@code key} (the first key if {@code key} is NULL) into {@code next}; false at the end. */
     public boolean nextKey(MemorySegment key, MemorySegment next) {
         try {
-            int err = (int) LibBpf.MAP_GET_NEXT_KEY.invokeExact(fd(), key, next);
-            if (err == -ENOENT) {
-                return false;
-            }
-            BpfException.check(err, "iterating map " + name);
-            return true;
+            return found((int) LibBpf.MAP_GET_NEXT_KEY.invokeExact(fd(), key, next), "iterating map ");
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
         }
+    }
+
+    /** -ENOENT is "no such key"; any other negative result is an error. */
+    private boolean found(int result, String what) {
+        if (result == -ENOENT) {
+            return false;
+        }
+        BpfException.check(result, what + name);
+        return true;
     }
 
     static void updateElem(int fd, MemorySegment key, MemorySegment value, long flags, String name) {

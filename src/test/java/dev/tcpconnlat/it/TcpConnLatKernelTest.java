@@ -110,6 +110,47 @@ class TcpConnLatKernelTest {
         }
     }
 
+    /**
+     * -e lists connects nobody answered, each with its cause, and the plain tool does not: one
+     * aborted by its process (killed while the SYN was dropped), one timed out and one rejected
+     * with ICMP host-unreachable, both in a network namespace where tcp_syn_retries=1 (a timeout
+     * in ~3 s).
+     */
+    @Test
+    void failuresWithoutAnAnswerAreListedWithErrors() {
+        String ns = "tcpconnlat_test_" + ProcessHandle.current().pid();
+        String table = ns;
+        Kernel.run("ip", "netns", "add", ns);
+        try (Tool plain = Tool.start("tcpconnlat"); Tool errors = Tool.start("tcpconnlat", "-e")) {
+            Kernel.run("ip", "-n", ns, "link", "set", "lo", "up");
+            Kernel.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.tcp_syn_retries=1");
+            Kernel.run("ip", "netns", "exec", ns, "nft", "add table inet " + table + " ; "
+                    + "add chain inet " + table + " out { type filter hook output priority 0 ; } ; "
+                    + "add rule inet " + table + " out tcp dport 9 drop ; "
+                    + "add rule inet " + table + " out tcp dport 10 reject with icmp type host-unreachable");
+            Process timedOut = Kernel.bash("exec ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/127.0.0.1/9'");
+            Process unreachable = Kernel.bash("exec ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/127.0.0.1/10'");
+            Process aborted = Kernel.bash("exec ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/127.0.0.1/9'");
+            sleep(300);
+            aborted.destroyForcibly();
+
+            // PID COMM IP SADDR DADDR DPORT RESULT LAT(ms)
+            String[] a = cols(errors.await(l -> fromPid(l, aborted.pid()), WAIT));
+            assertThat(a[6]).isEqualTo("ABORTED");
+            assertThat(Double.parseDouble(a[7])).isBetween(200.0, 2000.0);
+            String[] u = cols(errors.await(l -> fromPid(l, unreachable.pid()), WAIT));
+            assertThat(u[5]).isEqualTo("10");
+            assertThat(u[6]).isEqualTo("UNREACH");
+            String[] t = cols(errors.await(l -> fromPid(l, timedOut.pid()), Duration.ofSeconds(15)));
+            assertThat(t[1]).isEqualTo("bash");
+            assertThat(t[6]).isEqualTo("TIMEDOUT");
+            assertThat(Double.parseDouble(t[7])).isBetween(2000.0, 10000.0);
+            assertThat(plain.lines(Duration.ofMillis(200))).hasSize(1);
+        } finally {
+            Kernel.run("ip", "netns", "delete", ns);
+        }
+    }
+
     @Test
     void jsonLinesParseWithEveryField() throws Exception {
         int closed = Listener.closedPort("::1");
