@@ -90,6 +90,8 @@ final class Session {
     private Tracer begin(TraceConfig config, boolean verbose) {
         Preflight.check(tool);
         LibBpfLog.install(verbose);
+        // sun.misc.Signal (module jdk.unsupported) rather than a shutdown hook: the main loop itself
+        // notices, detaches, prints what is left (the count table) and exits 0.
         Signal.handle(new Signal("INT"), s -> stopping = true);
         Signal.handle(new Signal("TERM"), s -> stopping = true);
         return Tracer.start(config);
