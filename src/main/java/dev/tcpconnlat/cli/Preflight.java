@@ -28,9 +28,17 @@ final class Preflight {
             throw new ToolException("kernel " + release + " is too old: " + tool + " needs Linux "
                     + MIN_MAJOR + "." + MIN_MINOR + " or newer");
         }
-        if (!Files.isReadable(BTF)) {
+        if (!hasBtf()) {
             throw new ToolException("this kernel has no BTF (" + BTF
                     + " is missing): it needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+        }
+    }
+
+    private static boolean hasBtf() {
+        try {
+            return Files.isReadable(BTF) && Files.size(BTF) > 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

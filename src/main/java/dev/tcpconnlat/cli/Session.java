@@ -23,6 +23,7 @@ import sun.misc.Signal;
 final class Session {
     /** How long user space may sleep before draining events that did not wake it. */
     static final int DRAIN_INTERVAL_MS = 100;
+    private static final String RING_FULL = "events lost: the ring buffer was full";
 
     private final String tool;
     private final PrintStream err;
@@ -53,11 +54,11 @@ final class Session {
                 events.poll(DRAIN_INTERVAL_MS);
                 events.consume();
                 out.flush();
-                reportedLoss = reportLoss(tracer.lostEvents(), reportedLoss, "events lost: the ring buffer was full");
+                reportedLoss = reportLoss(tracer.lostEvents(), reportedLoss, RING_FULL);
             }
             events.consume();
             out.flush();
-            reportLoss(tracer.lostEvents(), reportedLoss, "events lost: the ring buffer was full");
+            reportLoss(tracer.lostEvents(), reportedLoss, RING_FULL);
             if (verbose && dns != null && dns.malformed() > 0) {
                 err.println(tool + ": " + dns.malformed() + " malformed or truncated DNS responses skipped");
             }

@@ -227,6 +227,26 @@ class TcpConnLatKernelTest {
                 "tcpconnlat: must run as root (needs CAP_BPF and CAP_PERFMON): try sudo ./tcpconnlat\n");
     }
 
+    /**
+     * A missing libbpf.so.1 and a kernel without BTF, simulated in a private mount namespace by
+     * bind-mounting an empty file over them: one line each, naming what to do, exit 1.
+     */
+    @Test
+    void missingLibbpfAndMissingBtfAreOneLine() throws Exception {
+        String libbpf = java.nio.file.Path.of("/usr/lib/x86_64-linux-gnu/libbpf.so.1").toRealPath().toString();
+        String tool = String.join(" ", Tool.command("tcpconnlat").stream().map(a -> "'" + a + "'").toList());
+        for (var c : List.of(
+                List.of(libbpf, "tcpconnlat: libbpf.so.1 not found: install the libbpf1 package (apt-get install libbpf1)\n"),
+                List.of("/sys/kernel/btf/vmlinux", "tcpconnlat: this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+                        + "missing): it needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n"))) {
+            Process p = new ProcessBuilder("unshare", "-m", "bash", "-c",
+                    "mount --bind /dev/null " + c.get(0) + " && exec " + tool).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(Kernel.waitFor(p)).isEqualTo(1);
+            assertThat(out).isEqualTo(c.get(1));
+        }
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
