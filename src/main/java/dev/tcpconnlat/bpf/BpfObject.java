@@ -70,12 +70,6 @@ public final class BpfObject implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            LibBpf.OBJECT_CLOSE.invokeExact(obj);
-        } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
-        } finally {
-            arena.close();
-        }
+        LibBpf.free(LibBpf.OBJECT_CLOSE, obj, arena);
     }
 }

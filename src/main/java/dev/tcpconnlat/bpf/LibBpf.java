@@ -6,6 +6,7 @@ import static dev.tcpconnlat.bpf.Native.C_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -93,6 +94,17 @@ final class LibBpf {
     static final MethodHandle RING_BUFFER_CONSUME = fn("ring_buffer__consume", FunctionDescriptor.of(C_INT, ADDRESS));
     // void ring_buffer__free(struct ring_buffer *rb);
     static final MethodHandle RING_BUFFER_FREE = fn("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
+
+    /** Calls a libbpf destructor ({@code void f(T *p)}) on {@code p}, then frees the Java side's arena. */
+    static void free(MethodHandle destructor, MemorySegment p, Arena arena) {
+        try {
+            destructor.invokeExact(p);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        } finally {
+            arena.close();
+        }
+    }
 
     /** Rethrows what a downcall threw: only errors are possible, as no Java code runs inside. */
     static RuntimeException rethrow(Throwable t) {

@@ -117,12 +117,6 @@ public final class RingBuffer implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            LibBpf.RING_BUFFER_FREE.invokeExact(rb);
-        } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
-        } finally {
-            arena.close();
-        }
+        LibBpf.free(LibBpf.RING_BUFFER_FREE, rb, arena);
     }
 }
