@@ -73,9 +73,6 @@ final class LibBpf {
     static final MethodHandle LINK_DESTROY = fn("bpf_link__destroy", FunctionDescriptor.of(C_INT, ADDRESS));
     // int bpf_obj_get(const char *pathname);
     static final MethodHandle OBJ_GET = fn("bpf_obj_get", FunctionDescriptor.of(C_INT, ADDRESS));
-    // int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len);
-    static final MethodHandle OBJ_GET_INFO_BY_FD =
-            fn("bpf_obj_get_info_by_fd", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS));
     // int bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
     static final MethodHandle MAP_UPDATE_ELEM =
             fn("bpf_map_update_elem", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS, C_LONG));

@@ -23,9 +23,16 @@ public final class LibBpfLog {
 
     private LibBpfLog() {}
 
-    /** Installs the callback; called once before anything else touches libbpf. */
-    public static synchronized void install(boolean verboseLog) {
-        verbose = verboseLog;
+    /** Whether every line goes to stderr (-v). */
+    public static void setVerbose(boolean on) {
+        verbose = on;
+    }
+
+    /**
+     * Loads libbpf.so.1 and installs the callback; called once before anything else touches
+     * libbpf. This is also what makes the FFM stubs of every libbpf call (~60 ms at start-up).
+     */
+    public static synchronized void install() {
         try {
             var target = MethodHandles.lookup().findStatic(LibBpfLog.class, "print",
                     MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));

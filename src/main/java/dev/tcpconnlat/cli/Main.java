@@ -30,6 +30,8 @@ public final class Main {
             err.println("usage: Main tcpconnlat|tcpconnect [options]");
             return 2;
         }
+        // Generating libbpf's FFM stubs and parsing with picocli take ~60 ms each: do both at once.
+        Session.prepareLibbpf();
         CommandLine cl = new CommandLine(spec);
         try {
             ParseResult parsed = cl.parseArgs(Arrays.copyOfRange(args, 1, args.length));

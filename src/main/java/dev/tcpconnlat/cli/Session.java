@@ -14,6 +14,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import sun.misc.Signal;
 
 /**
@@ -28,6 +30,29 @@ final class Session {
     private final String tool;
     private final PrintStream err;
     private volatile boolean stopping;
+    /** libbpf's FFM stubs, made on another core while picocli parses the command line (see Main). */
+    private static FutureTask<Void> libbpf;
+
+    /** Starts loading libbpf (and generating its FFM stubs) on a second thread; {@link #begin} waits for it. */
+    static synchronized void prepareLibbpf() {
+        if (libbpf == null) {
+            libbpf = new FutureTask<>(LibBpfLog::install, null);
+            Thread.ofPlatform().daemon().name("libbpf-init").start(libbpf);
+        }
+    }
+
+    /** Waits for {@link #prepareLibbpf}, rethrowing what it threw (libbpf.so.1 missing). */
+    private static void awaitLibbpf() {
+        prepareLibbpf();
+        try {
+            libbpf.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 
     Session(String tool, PrintStream err) {
         this.tool = tool;
@@ -90,7 +115,8 @@ final class Session {
 
     private Tracer begin(TraceConfig config, boolean verbose) {
         Preflight.check(tool);
-        LibBpfLog.install(verbose);
+        awaitLibbpf();
+        LibBpfLog.setVerbose(verbose);
         // sun.misc.Signal (module jdk.unsupported) rather than a shutdown hook: the main loop itself
         // notices, detaches, prints what is left (the count table) and exits 0.
         Signal.handle(new Signal("INT"), s -> stopping = true);
