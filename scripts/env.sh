@@ -6,7 +6,7 @@ AOT=$ROOT/target/tcpconnlat.aot
 # a 16 MiB heap: the text path allocates nothing per event) and start-up short: C1 only (the
 # hot path is small, and C2 compiling during a connect storm would take CPU from the box),
 # no perf-data file in /tmp.
-JAVA_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-UsePerfData -Xms4m -Xmx16m -Xss256k
+JAVA_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-UsePerfData -Xms2m -XX:+UseCompactObjectHeaders -Xmx16m -Xss256k
   -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m)
 
 # Prints the home of a JDK >= 25: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
@@ -44,9 +44,9 @@ jar_fresh() {
   [ -f "$JAR" ] && [ -z "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]
 }
 
-# Only root can train it (and so only root needs it fresh).
+# Only root can train it (and so only root needs it fresh). It must match the jar and the JVM flags.
 aot_fresh() {
-  [ "$(id -u)" -ne 0 ] || [ "$AOT" -nt "$JAR" ]
+  [ "$(id -u)" -ne 0 ] || { [ "$AOT" -nt "$JAR" ] && [ "$AOT" -nt "${BASH_SOURCE[0]}" ]; }
 }
 
 # JDK 25's AOT cache (classes loaded and linked, method profiles) from a short training run:
