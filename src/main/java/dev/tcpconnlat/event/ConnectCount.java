@@ -1,7 +1,6 @@
 package dev.tcpconnlat.event;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * One row of tcpconnect -c, decoded from the kernel's key (src/main/bpf/tcpconn.h):
@@ -20,13 +19,8 @@ public record ConnectCount(String saddr, int lport, String daddr, int dport, lon
     public static final long KEY_SIZE = 40;
 
     public static ConnectCount decode(MemorySegment key, long count) {
-        int family = Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 32));
-        return new ConnectCount(
-                Addresses.of(family, key, 0),
-                Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 34)),
-                Addresses.of(family, key, 16),
-                Short.toUnsignedInt(key.get(ValueLayout.JAVA_SHORT, 36)),
-                count);
+        int family = EventLayout.u16(key, 32);
+        return new ConnectCount(Addresses.of(family, key, 0), EventLayout.u16(key, 34),
+                Addresses.of(family, key, 16), EventLayout.u16(key, 36), count);
     }
-
 }

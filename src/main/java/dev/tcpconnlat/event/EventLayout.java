@@ -86,7 +86,7 @@ public final class EventLayout {
 
     /** The kind of any record. */
     public static int kind(MemorySegment record) {
-        return record.get(ValueLayout.JAVA_INT, 0);
+        return u32(record, KIND);
     }
 
     private EventLayout() {}

@@ -26,9 +26,4 @@ public record TraceConfig(
     public enum Mode { LATENCY, ATTEMPTS, COUNT }
 
     public static final long DEFAULT_WAKEUP_BYTES = 64 * 1024;
-
-    /** Everything, no filters. */
-    public static TraceConfig of(Mode mode) {
-        return new TraceConfig(mode, 0, -1, 0, 0, false, List.of(), null, null, false, false, DEFAULT_WAKEUP_BYTES);
-    }
 }
