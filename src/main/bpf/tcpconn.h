@@ -34,11 +34,12 @@ struct event {
 	char comm[TASK_COMM_LEN];
 };
 
-/* The start of a DNS response's UDP payload, for user space to parse. */
-#define DNS_MAX_PAYLOAD 512
+/* A DNS response's UDP payload, for user space to parse: up to EDNS's common 4,096 bytes. */
+#define DNS_MAX_PAYLOAD 4096
 struct dns_event {
 	__u32 kind;        /* DNS_RESPONSE */
-	__u32 len;         /* payload bytes copied */
+	__u16 len;         /* payload bytes copied */
+	__u16 wire_len;    /* the datagram's payload bytes: more than len when it was cut short */
 	__u64 ts_ns;       /* when the datagram arrived */
 	__u8 payload[DNS_MAX_PAYLOAD];
 };
@@ -71,6 +72,15 @@ struct count_key {
 	__u16 lport;       /* 0 unless counting by source port */
 	__u16 dport;
 	__u16 pad;
+};
+
+/* Indexes of the counters map: every place where the kernel side gives up, for user space to report. */
+enum loss {
+	LOST_EVENTS,    /* a connect not reported: the ring buffer was full */
+	LOST_COUNTS,    /* tcpconnect -c: a connect not counted, the count map was full */
+	LOST_STORAGE,   /* a connect not traced: no socket storage could be created for it */
+	LOST_DNS,       /* -d: a DNS response not copied, the ring buffer was full */
+	NR_LOSSES,
 };
 
 #endif

@@ -38,6 +38,16 @@ public final class BpfMap {
         }
     }
 
+    /** Before load: the map's size (for a ring buffer, its bytes: a power of two, a multiple of the page size). */
+    public void setMaxEntries(int entries) {
+        try {
+            BpfException.check((int) LibBpf.MAP_SET_MAX_ENTRIES.invokeExact(map, entries),
+                    "cannot size map " + name + " to " + Integer.toUnsignedString(entries));
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
     /** Before load: use an existing map (e.g. a pinned one) instead of creating this one. */
     public void reuse(PinnedMap pinned) {
         try {

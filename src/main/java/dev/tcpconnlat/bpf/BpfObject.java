@@ -42,9 +42,10 @@ public final class BpfObject implements AutoCloseable {
         return new BpfProgram(find(LibBpf.FIND_PROGRAM, name, "program"), name);
     }
 
+    /** Looks a map or program up by name; the name is copied in a temporary arena, so nothing is kept. */
     private MemorySegment find(java.lang.invoke.MethodHandle finder, String name, String kind) {
-        try {
-            MemorySegment p = (MemorySegment) finder.invokeExact(obj, arena.allocateFrom(name));
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment p = (MemorySegment) finder.invokeExact(obj, tmp.allocateFrom(name));
             if (p.equals(MemorySegment.NULL)) {
                 throw new BpfException("BPF object has no " + kind + " named " + name);
             }

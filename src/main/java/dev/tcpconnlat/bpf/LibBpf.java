@@ -61,6 +61,9 @@ final class LibBpf {
             fn("bpf_map__initial_value", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     // int bpf_map__reuse_fd(struct bpf_map *map, int fd);
     static final MethodHandle MAP_REUSE_FD = fn("bpf_map__reuse_fd", FunctionDescriptor.of(C_INT, ADDRESS, C_INT));
+    // int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries);
+    static final MethodHandle MAP_SET_MAX_ENTRIES =
+            fn("bpf_map__set_max_entries", FunctionDescriptor.of(C_INT, ADDRESS, C_INT));
     // int bpf_program__set_autoload(struct bpf_program *prog, bool autoload);
     static final MethodHandle PROGRAM_SET_AUTOLOAD =
             fn("bpf_program__set_autoload", FunctionDescriptor.of(C_INT, ADDRESS, ValueLayout.JAVA_BOOLEAN));

@@ -30,6 +30,10 @@ public final class LibC {
     private static final MethodHandle VSNPRINTF =
             Native.handle(LIBC, "vsnprintf", FunctionDescriptor.of(C_INT, ADDRESS, C_LONG, ADDRESS, ADDRESS));
 
+    // sighandler_t signal(int signum, sighandler_t handler);
+    private static final MethodHandle SIGNAL =
+            Native.handle(LIBC, "signal", FunctionDescriptor.of(ADDRESS, C_INT, ADDRESS));
+
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     /** INET6_ADDRSTRLEN */
@@ -90,6 +94,19 @@ public final class LibC {
     public static void close(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Sets {@code signal} back to its default action. A shell starts background jobs with SIGINT
+     * ignored, and the JVM will not install a handler for an ignored signal; libbpf-tools and Go
+     * tools un-ignore it, because scripts stop them with {@code kill -INT}.
+     */
+    public static void defaultSignal(int signal) {
+        try {
+            var ignored = (MemorySegment) SIGNAL.invokeExact(signal, MemorySegment.NULL); // SIG_DFL
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -1,6 +1,13 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.bpf.LibC;
+import dev.tcpconnlat.trace.TraceConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.JsonLines;
@@ -16,7 +23,7 @@ import picocli.CommandLine.ParseResult;
  * programmatic API: annotations would cost ~100 ms of start-up (reflection, annotation proxies).
  */
 record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lport, boolean ipv4, boolean ipv6,
-        boolean json, boolean dns, boolean verbose) {
+        boolean json, boolean dns, boolean verbose, int ringBytes) {
 
     /** A command named {@code name} with -h, -V and the shared options. */
     static CommandSpec command(String name, String description, String... examples) {
@@ -31,8 +38,10 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
         flag(spec, "trace IPv6 sockets only", "-6", "--ipv6");
         flag(spec, "add a QUERY column: the DNS name whose answer held the destination address", "-d", "--dns");
         flag(spec, "print one JSON object per line, with every field", "-j", "--json");
-        flag(spec, "print libbpf's log on stderr (and, with -d, how many DNS responses were unreadable)",
-                "-v", "--verbose");
+        spec.addOption(OptionSpec.builder("-b", "--buffer-size").paramLabel("SIZE").type(String.class)
+                .description("size of the ring buffer of events: a power of two from 4K to 1G, e.g. 64M "
+                        + "(default 16M; it is kernel memory that this process maps, see README)").build());
+        flag(spec, "print libbpf's log on stderr", "-v", "--verbose");
         return spec;
     }
 
@@ -43,19 +52,64 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
     static CommonOptions of(ParseResult p) {
         CommonOptions o = new CommonOptions(p, p.hasMatchedOption("-t"), p.matchedOptionValue("-p", 0),
                 p.hasMatchedOption("-L"), p.hasMatchedOption("-4"), p.hasMatchedOption("-6"),
-                p.hasMatchedOption("-j"), p.hasMatchedOption("-d"), p.hasMatchedOption("-v"));
+                p.hasMatchedOption("-j"), p.hasMatchedOption("-d"), p.hasMatchedOption("-v"),
+                ringBytes(p, p.matchedOptionValue("-b", null)));
         if (o.ipv4 && o.ipv6) {
             throw o.usage("-4 and -6 exclude each other");
         }
-        if (o.pid < 0) {
+        if (p.hasMatchedOption("-p") && o.pid <= 0) {
             throw o.usage("--pid must be a positive process id, not " + o.pid);
         }
+        long pidMax = pidMax();
+        if (o.pid >= pidMax) {
+            throw o.usage("--pid " + o.pid + " is above the largest process id (" + (pidMax - 1) + ")");
+        }
         return o;
+    }
+
+    /** -b SIZE: bytes, or K, M, G (binary); a power of two the kernel accepts for a ring buffer. */
+    private static int ringBytes(ParseResult p, String size) {
+        if (size == null) {
+            return TraceConfig.DEFAULT_RING_BYTES;
+        }
+        Matcher m = SIZE.matcher(size);
+        long bytes = -1;
+        if (m.matches() && m.group(1).length() <= 10) {
+            int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "K" -> 10;
+                case "M" -> 20;
+                case "G" -> 30;
+                default -> 0;
+            };
+            bytes = Long.parseLong(m.group(1)) << shift;
+        }
+        if (bytes < TraceConfig.MIN_RING_BYTES || bytes > TraceConfig.MAX_RING_BYTES || Long.bitCount(bytes) != 1) {
+            throw new ParameterException(p.commandSpec().commandLine(),
+                    "--buffer-size takes a power of two from 4K to 1G, e.g. 64M, not '" + size + "'");
+        }
+        return (int) bytes;
+    }
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)([KkMmGg]?)");
+
+    /** The kernel's pid_max: every pid is below it. */
+    private static long pidMax() {
+        try {
+            // not Files.readString: procfs files report size 0, and it then reads a truncated value
+            return Long.parseLong(Files.readAllLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return 1L << 22; // PID_MAX_LIMIT on 64-bit
+        }
     }
 
     /** The address family filter: AF_INET, AF_INET6 or 0. */
     int family() {
         return ipv4 ? LibC.AF_INET : ipv6 ? LibC.AF_INET6 : 0;
+    }
+
+    /** A builder with the shared filters set: -p, -4/-6, -d, -b. */
+    TraceConfig.Builder configure(TraceConfig.Builder b) {
+        return b.pid(pid).family(family()).dns(dns).ringBytes(ringBytes);
     }
 
     /** The DNS cache behind -d, or null. */

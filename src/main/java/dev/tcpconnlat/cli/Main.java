@@ -32,7 +32,8 @@ public final class Main {
         }
         // Generating libbpf's FFM stubs and parsing with picocli take ~60 ms each: do both at once.
         Session.prepareLibbpf();
-        CommandLine cl = new CommandLine(spec);
+        // Like bcc's argparse: a repeated option is no error, the last value wins (-P values add up).
+        CommandLine cl = new CommandLine(spec).setOverwrittenOptionsAllowed(true);
         try {
             ParseResult parsed = cl.parseArgs(Arrays.copyOfRange(args, 1, args.length));
             if (CommandLine.printHelpIfRequested(parsed)) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 /** Checks made before touching the kernel, each failing with one line that says what to do. */
 final class Preflight {
+    private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
     private static final int CAP_BPF = 39;
@@ -17,11 +18,13 @@ final class Preflight {
 
     private Preflight() {}
 
-    static void check(String tool) {
-        BigInteger caps = effectiveCapabilities();
-        boolean allowed = caps.testBit(CAP_SYS_ADMIN) || (caps.testBit(CAP_BPF) && caps.testBit(CAP_PERFMON));
-        if (!allowed) {
-            throw new ToolException("must run as root (needs CAP_BPF and CAP_PERFMON): try sudo ./" + tool);
+    /** {@code cgroupPrograms}: the run attaches programs to the cgroup v2 root (tcpconnect, -d). */
+    static void check(String tool, boolean cgroupPrograms) {
+        String missing = missingCapability(effectiveCapabilities(), cgroupPrograms);
+        if (missing != null) {
+            throw new ToolException("must run as root: missing " + missing
+                    + (missing.equals("CAP_NET_ADMIN") ? " (to attach programs to the cgroup v2 root)" : "")
+                    + ": try sudo " + tool);
         }
         String release = System.getProperty("os.version");
         if (tooOld(release)) {
@@ -32,6 +35,23 @@ final class Preflight {
             throw new ToolException("this kernel has no BTF (" + BTF
                     + " is missing): it needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
         }
+    }
+
+    /** The capability to name in the error, or null: CAP_SYS_ADMIN stands for all three. */
+    static String missingCapability(BigInteger caps, boolean cgroupPrograms) {
+        if (caps.testBit(CAP_SYS_ADMIN)) {
+            return null;
+        }
+        if (!caps.testBit(CAP_BPF) && !caps.testBit(CAP_PERFMON)) {
+            return "CAP_BPF and CAP_PERFMON";
+        }
+        if (!caps.testBit(CAP_BPF)) {
+            return "CAP_BPF";
+        }
+        if (!caps.testBit(CAP_PERFMON)) {
+            return "CAP_PERFMON";
+        }
+        return cgroupPrograms && !caps.testBit(CAP_NET_ADMIN) ? "CAP_NET_ADMIN" : null;
     }
 
     private static boolean hasBtf() {

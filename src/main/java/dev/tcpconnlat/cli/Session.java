@@ -1,35 +1,31 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.bpf.LibBpfLog;
-import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.dns.DnsCache;
-import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.EventLayout;
+import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.output.CountTable;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.Output;
+import dev.tcpconnlat.trace.Loss;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import sun.misc.Signal;
 
 /**
- * One run of a tool: checks, load and attach, then print until SIGINT, SIGTERM or a
- * closed stdout; on the way out every program is detached (Tracer.close).
+ * One run of a tool: checks, load and attach, then print until a stop signal or a closed
+ * stdout; on the way out every program is detached (Tracer.close) and every loss reported.
  */
 final class Session {
-    /** How long user space may sleep before draining events that did not wake it. */
-    static final int DRAIN_INTERVAL_MS = 100;
-    private static final String RING_FULL = "events lost: the ring buffer was full";
-
     private final String tool;
     private final PrintStream err;
-    private volatile boolean stopping;
+    private StopSignals stop;
     /** libbpf's FFM stubs, made on another core while picocli parses the command line (see Main). */
     private static FutureTask<Void> libbpf;
 
@@ -60,37 +56,38 @@ final class Session {
     }
 
     /** Streams events through {@code printer} until stopped; DNS responses go to {@code dns} (-d). */
-    int trace(TraceConfig config, boolean verbose, EventPrinter printer, DnsCache dns) throws IOException {
+    int trace(TraceConfig config, boolean verbose, EventPrinter printer, DnsCache dns) throws Exception {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
             printer.header(out);
             out.flush();
-            EventView view = new EventView();
-            RingBuffer events = tracer.events(record -> {
-                if (EventLayout.kind(record) == EventLayout.DNS_RESPONSE) {
-                    dns.onResponse(record.asSlice(EventLayout.DNS_PAYLOAD, EventLayout.u32(record, EventLayout.DNS_LEN)),
-                            EventLayout.u64(record, EventLayout.DNS_TS_NS));
-                } else {
-                    printer.print(view.wrap(record), out);
+            tracer.stream(new Tracer.Listener() {
+                @Override
+                public void onConnect(EventView event) throws IOException {
+                    printer.print(event, out);
                 }
-            });
-            long reportedLoss = 0;
-            while (!stopping) {
-                events.poll(DRAIN_INTERVAL_MS);
-                events.consume();
-                out.flush();
-                reportedLoss = reportLoss(tracer.lostEvents(), reportedLoss, RING_FULL);
-            }
-            events.consume();
-            out.flush();
-            reportLoss(tracer.lostEvents(), reportedLoss, RING_FULL);
-            if (verbose && dns != null && dns.malformed() > 0) {
-                err.println(tool + ": " + dns.malformed() + " malformed or truncated DNS responses skipped");
-            }
+
+                @Override
+                public void onDnsResponse(ByteBuffer payload, int wireLength, long timestampNs) {
+                    dns.onResponse(payload, wireLength, timestampNs);
+                }
+
+                @Override
+                public void onBatchEnd() throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void onLoss(Loss loss, long newly, long total) {
+                    reportLoss(loss, newly, total);
+                }
+            }, stop::requested);
         } catch (IOException e) {
             // stdout was closed (| head): a normal way to stop.
-        } catch (Exception e) {
-            throw rethrow(e);
+        } finally {
+            if (dns != null) {
+                reportDns(dns);
+            }
         }
         return 0;
     }
@@ -101,12 +98,12 @@ final class Session {
         try (Tracer tracer = begin(config, verbose)) {
             out.println("Tracing connect ... Hit Ctrl-C to end");
             out.flush();
-            while (!stopping) {
+            while (!stop.requested()) {
                 sleep();
             }
             table.print(tracer.counts(), out);
             out.flush();
-            reportLoss(tracer.lostCounts(), 0, "connects not counted: the count map was full");
+            tracer.reportLosses(this::reportLoss);
         } catch (IOException e) {
             // stdout closed
         }
@@ -114,32 +111,31 @@ final class Session {
     }
 
     private Tracer begin(TraceConfig config, boolean verbose) {
-        Preflight.check(tool);
+        Preflight.check(tool, config.usesCgroupPrograms());
         awaitLibbpf();
         LibBpfLog.setVerbose(verbose);
-        // sun.misc.Signal (module jdk.unsupported) rather than a shutdown hook: the main loop itself
-        // notices, detaches, prints what is left (the count table) and exits 0.
-        Signal.handle(new Signal("INT"), s -> stopping = true);
-        Signal.handle(new Signal("TERM"), s -> stopping = true);
+        stop = StopSignals.install();
         return Tracer.start(config);
     }
 
-    private long reportLoss(long total, long reported, String what) {
-        if (total > reported) {
-            err.println(tool + ": " + (total - reported) + " " + what + " (" + total + " in all)");
+    private void reportLoss(Loss loss, long newly, long total) {
+        err.println(tool + ": " + newly + " " + loss.description() + " (" + total + " in all)");
+    }
+
+    /** At exit, one line if any DNS response could not be used (lost ones were reported as they happened). */
+    private void reportDns(DnsCache dns) {
+        long unread = dns.malformed() + dns.tooLong();
+        if (unread > 0) {
+            err.println(tool + ": " + unread + " DNS responses could not be read (" + dns.malformed()
+                    + " malformed, " + dns.tooLong() + " longer than " + EventLayout.DNS_MAX_PAYLOAD + " bytes)");
         }
-        return total;
     }
 
     private static void sleep() {
         try {
-            Thread.sleep(DRAIN_INTERVAL_MS);
+            Thread.sleep(Tracer.DRAIN_INTERVAL_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static RuntimeException rethrow(Exception e) {
-        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
 }

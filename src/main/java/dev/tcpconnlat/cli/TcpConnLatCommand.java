@@ -4,8 +4,8 @@ import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
-import java.io.IOException;
-import java.util.List;
+import java.math.BigDecimal;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParseResult;
@@ -27,21 +27,26 @@ final class TcpConnLatCommand {
         CommonOptions.flag(spec, "also list connects that failed without an answer (timeout, unreachable, aborted) "
                 + "and add a RESULT column", "-e", "--errors");
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("MIN_MS")
-                .type(double.class).description("show only connects at least this slow, in milliseconds (e.g. 0.5)")
+                .type(String.class).description("show only connects at least this slow, in milliseconds (e.g. 0.5)")
                 .build());
         return spec;
     }
 
-    static int run(ParseResult parsed) throws IOException {
+    /** A decimal number of milliseconds, at most a day: 5, 0.5, .5 (not 5d, 1e3 or 0x1p3). */
+    private static final Pattern MIN_MS = Pattern.compile("(\\d{1,8}(\\.\\d{0,6})?|\\.\\d{1,6})");
+
+    static int run(ParseResult parsed) throws Exception {
         CommonOptions common = CommonOptions.of(parsed);
         boolean errors = parsed.hasMatchedOption("-e");
-        double min = parsed.matchedPositionalValue(0, 0.0);
-        if (!(min >= 0) || Double.isInfinite(min)) {
-            throw common.usage("MIN_MS must be a number of milliseconds >= 0, not " + min);
+        String min = parsed.matchedPositionalValue(0, "0");
+        if (!MIN_MS.matcher(min).matches() || new BigDecimal(min).compareTo(BigDecimal.valueOf(86_400_000)) > 0) {
+            throw common.usage("MIN_MS must be a decimal number of milliseconds from 0 to 86400000"
+                    + " (at most 6 decimals), not '" + min + "'");
         }
-        TraceConfig config = new TraceConfig(TraceConfig.Mode.LATENCY, common.pid(), -1, common.family(),
-                Math.round(min * 1_000_000), errors, List.of(), null, null, false, common.dns(),
-                TraceConfig.DEFAULT_WAKEUP_BYTES);
+        TraceConfig config = common.configure(TraceConfig.builder(TraceConfig.Mode.LATENCY))
+                .minLatencyNs(new BigDecimal(min).movePointRight(6).longValueExact())
+                .reportFailures(errors)
+                .build();
         DnsCache dns = common.dnsCache();
         EventPrinter printer = common.printer(TextTable.Tool.TCPCONNLAT, dns, false, common.lport(), errors);
         return new Session("tcpconnlat", System.err).trace(config, common.verbose(), printer, dns);

@@ -5,7 +5,6 @@ import dev.tcpconnlat.output.CountTable;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +26,9 @@ final class TcpConnectCommand {
                 "  tcpconnect -d         # with the DNS name each address came from",
                 "  tcpconnect --cgroupmap /sys/fs/bpf/test01  # only cgroups in this pinned map",
                 "  tcpconnect --mntnsmap /sys/fs/bpf/mnt_ns   # only mount namespaces in this pinned map");
-        spec.addOption(OptionSpec.builder("-P", "--port").paramLabel("PORTS").type(String.class)
-                .description("comma-separated destination ports to trace, e.g. 80,443").build());
+        spec.addOption(OptionSpec.builder("-P", "--port").paramLabel("PORTS").type(List.class)
+                .auxiliaryTypes(String.class).splitRegex(",")
+                .description("comma-separated destination ports to trace, e.g. 80,443 (may be repeated)").build());
         CommonOptions.flag(spec, "include a UID column", "-U", "--print-uid");
         spec.addOption(OptionSpec.builder("-u", "--uid").paramLabel("UID").type(long.class)
                 .description("trace this user only").build());
@@ -42,7 +42,7 @@ final class TcpConnectCommand {
         return spec;
     }
 
-    static int run(ParseResult parsed) throws IOException {
+    static int run(ParseResult parsed) throws Exception {
         CommonOptions common = CommonOptions.of(parsed);
         boolean count = parsed.hasMatchedOption("-c");
         boolean sport = parsed.hasMatchedOption("-s");
@@ -59,10 +59,13 @@ final class TcpConnectCommand {
                         + "it cannot be used with " + conflict);
             }
         }
-        TraceConfig config = new TraceConfig(count ? TraceConfig.Mode.COUNT : TraceConfig.Mode.ATTEMPTS,
-                common.pid(), uid, common.family(), 0, false, ports(common, parsed.matchedOptionValue("-P", null)),
-                parsed.matchedOptionValue("--cgroupmap", null), parsed.matchedOptionValue("--mntnsmap", null),
-                count && sport, common.dns(), TraceConfig.DEFAULT_WAKEUP_BYTES);
+        TraceConfig config = common.configure(TraceConfig.builder(count ? TraceConfig.Mode.COUNT : TraceConfig.Mode.ATTEMPTS))
+                .uid(uid)
+                .dports(ports(common, parsed.matchedOptionValue("-P", List.of())))
+                .cgroupMap(parsed.matchedOptionValue("--cgroupmap", null))
+                .mountNsMap(parsed.matchedOptionValue("--mntnsmap", null))
+                .countByLport(count && sport)
+                .build();
         Session session = new Session("tcpconnect", System.err);
         if (count) {
             return session.count(config, common.verbose(), new CountTable(sport));
@@ -72,17 +75,14 @@ final class TcpConnectCommand {
         return session.trace(config, common.verbose(), printer, dns);
     }
 
-    private static List<Integer> ports(CommonOptions common, String ports) {
+    private static List<Integer> ports(CommonOptions common, List<String> ports) {
         List<Integer> list = new ArrayList<>();
-        if (ports == null) {
-            return list;
-        }
-        for (String p : ports.split(",", -1)) {
+        for (String p : ports) {
             int port;
             try {
                 port = Integer.parseInt(p.trim());
             } catch (NumberFormatException e) {
-                throw common.usage("--port takes ports from 1 to 65535 separated by commas, not '" + ports + "'");
+                throw common.usage("--port takes ports from 1 to 65535 separated by commas, not '" + p + "'");
             }
             if (port < 1 || port > 65535) {
                 throw common.usage("--port: " + port + " is not a port (1-65535)");

@@ -1,8 +1,7 @@
 package dev.tcpconnlat.dns;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,11 +24,21 @@ public final class DnsCache {
         }
     };
     private long malformed;
+    private long tooLong;
 
-    /** Records the A/AAAA answers of a response; a malformed or truncated one is skipped and counted. */
-    public void onResponse(MemorySegment payload, long answeredNs) {
+    /**
+     * Records the A/AAAA answers of a response. One that the kernel cut short ({@code wireLength}
+     * over what was copied) or that does not parse is skipped and counted.
+     */
+    public void onResponse(ByteBuffer payload, int wireLength, long answeredNs) {
+        if (wireLength > payload.remaining()) {
+            tooLong++;
+            return;
+        }
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
         try {
-            for (DnsAnswers.Answer a : DnsAnswers.parse(payload.toArray(ValueLayout.JAVA_BYTE))) {
+            for (DnsAnswers.Answer a : DnsAnswers.parse(bytes)) {
                 byAddress.remove(a.address()); // re-insert: the newest answer is the last evicted
                 byAddress.put(a.address(), new Entry(a.name(), answeredNs));
             }
@@ -54,5 +63,10 @@ public final class DnsCache {
     /** DNS responses that could not be parsed. */
     public long malformed() {
         return malformed;
+    }
+
+    /** DNS responses longer than the kernel copies (EventLayout.DNS_MAX_PAYLOAD). */
+    public long tooLong() {
+        return tooLong;
     }
 }

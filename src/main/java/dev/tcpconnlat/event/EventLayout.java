@@ -74,15 +74,24 @@ public final class EventLayout {
      * <pre>
      * struct dns_event {
      *     __u32 kind;
-     *     __u32 len;
+     *     __u16 len;
+     *     __u16 wire_len;
      *     __u64 ts_ns;
      *     __u8 payload[DNS_MAX_PAYLOAD];
      * };
      * </pre>
      */
-    public static final long DNS_LEN = 4;
-    public static final long DNS_TS_NS = 8;
-    public static final long DNS_PAYLOAD = 16;
+    public static final int DNS_MAX_PAYLOAD = 4096;
+    public static final StructLayout DNS_LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("kind"),
+            ValueLayout.JAVA_SHORT.withName("len"),
+            ValueLayout.JAVA_SHORT.withName("wire_len"),
+            ValueLayout.JAVA_LONG.withName("ts_ns"),
+            MemoryLayout.sequenceLayout(DNS_MAX_PAYLOAD, ValueLayout.JAVA_BYTE).withName("payload"));
+    public static final long DNS_LEN = DNS_LAYOUT.byteOffset(groupElement("len"));
+    public static final long DNS_WIRE_LEN = DNS_LAYOUT.byteOffset(groupElement("wire_len"));
+    public static final long DNS_TS_NS = DNS_LAYOUT.byteOffset(groupElement("ts_ns"));
+    public static final long DNS_PAYLOAD = DNS_LAYOUT.byteOffset(groupElement("payload"));
 
     /** The kind of any record. */
     public static int kind(MemorySegment record) {

@@ -5,6 +5,11 @@ import static dev.tcpconnlat.event.EventLayout.*;
 import dev.tcpconnlat.bpf.LibC;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Reads a {@code struct event} where the kernel wrote it, without copying: the text output's
@@ -14,6 +19,11 @@ import java.lang.foreign.ValueLayout;
  */
 public final class EventView {
     private MemorySegment e;
+    private final byte[] commBytes = new byte[COMM_LEN];
+    private final ByteBuffer commIn = ByteBuffer.wrap(commBytes);
+    private final CharBuffer commOut = CharBuffer.allocate(COMM_LEN);
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
 
     public EventView wrap(MemorySegment record) {
         this.e = record;
@@ -80,11 +90,23 @@ public final class EventView {
         return Result.of(kind(e), errno());
     }
 
-    /** Appends up to {@code max} bytes of comm, one char per byte (bcc prints the raw bytes). */
-    public void appendComm(StringBuilder out, int max) {
-        int n = Math.min(commLength(e), max);
-        for (int i = 0; i < n; i++) {
-            out.append((char) Byte.toUnsignedInt(e.get(ValueLayout.JAVA_BYTE, COMM + i)));
+    /**
+     * Appends up to {@code max} chars of comm, decoded as UTF-8 with invalid bytes replaced
+     * (U+FFFD). With {@code escapeControls}, control characters become '?', as ps prints
+     * them, so that a comm can neither split a line nor send a terminal escape sequence.
+     * Allocates nothing.
+     */
+    public void appendComm(StringBuilder out, int max, boolean escapeControls) {
+        int n = commLength(e);
+        MemorySegment.copy(e, ValueLayout.JAVA_BYTE, COMM, commBytes, 0, n);
+        commIn.clear().limit(n);
+        commOut.clear();
+        utf8.reset().decode(commIn, commOut, true);
+        utf8.flush(commOut);
+        int chars = Math.min(commOut.position(), max);
+        for (int i = 0; i < chars; i++) {
+            char c = commOut.get(i);
+            out.append(escapeControls && Character.isISOControl(c) ? '?' : c);
         }
     }
 
@@ -100,9 +122,10 @@ public final class EventView {
         Addresses.append(out, family(), e, offset);
     }
 
+    /** The comm as the process set it (decoded as UTF-8, control characters kept). */
     public String comm() {
         StringBuilder b = new StringBuilder(COMM_LEN);
-        appendComm(b, COMM_LEN);
+        appendComm(b, COMM_LEN, false);
         return b.toString();
     }
 

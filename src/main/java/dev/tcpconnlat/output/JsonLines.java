@@ -2,6 +2,7 @@ package dev.tcpconnlat.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import java.io.IOException;
@@ -11,6 +12,8 @@ import java.time.Instant;
 /**
  * One JSON object per line with every field of the event, written by Jackson.
  * Attempts (tcpconnect) have no latency, result or errno yet, so those keys are absent.
+ * With -d, {@code query} is the name whose DNS answer held the destination (null when none
+ * did) and {@code query_gap_us} the microseconds from that answer to the connect.
  */
 public final class JsonLines implements EventPrinter {
     /** CLOCK_REALTIME minus CLOCK_MONOTONIC: turns the kernel's timestamps into wall-clock time. */
@@ -23,7 +26,9 @@ public final class JsonLines implements EventPrinter {
     public JsonLines(QueryColumn query) {
         this.query = query;
         try {
-            json = new JsonFactory().createGenerator(new OutputStream() {
+            // No root value separator: Jackson's default puts a space before every object after
+            // the first, and JSON-lines readers (and grep '^{') expect each line to start with '{'.
+            json = new JsonFactory().setRootValueSeparator(null).createGenerator(new OutputStream() {
                 @Override
                 public void write(int b) throws IOException {
                     out.write(new byte[] {(byte) b}, 0, 1);
@@ -64,7 +69,14 @@ public final class JsonLines implements EventPrinter {
             json.writeNumberField("errno", e.errno());
         }
         if (query != null) {
-            json.writeStringField("query", query.text(e));
+            DnsCache.Entry answer = query.answer(e);
+            if (answer == null) {
+                json.writeNullField("query");
+                json.writeNullField("query_gap_us");
+            } else {
+                json.writeStringField("query", answer.name());
+                json.writeNumberField("query_gap_us", QueryColumn.gapUs(answer, e));
+            }
         }
         json.writeEndObject();
         json.writeRaw('\n');

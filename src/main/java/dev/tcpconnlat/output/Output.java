@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * Buffered text output. Lines are byte strings held one byte per char (ISO-8859-1): comm
- * and the like are printed as the raw bytes the kernel gave, as bcc does. Lines are built in memory and written on {@link #flush}, once per
- * batch of events, so a busy trace costs one write per batch. A closed reader (| head)
- * surfaces as an IOException from flush.
+ * Buffered UTF-8 text output. Lines are built in memory and written on {@link #flush}, once
+ * per batch of events, so a busy trace costs one write per batch; nothing is allocated per
+ * line. A closed reader (| head) surfaces as an IOException from flush.
  */
 public final class Output {
     private final OutputStream stream;
@@ -24,18 +23,36 @@ public final class Output {
         return line;
     }
 
-    /** Moves the built line, plus a newline, into the buffer. */
+    /** Moves the built line, plus a newline, into the buffer, encoded as UTF-8. */
     public void endLine() throws IOException {
         line.append('\n');
         int n = line.length();
-        if (used + n > bytes.length) {
+        int most = 3 * n; // a char takes at most 3 bytes (a surrogate pair, 4 for 2 chars)
+        if (used + most > bytes.length) {
             flushBuffer();
-            if (n > bytes.length) {
-                bytes = new byte[n];
+            if (most > bytes.length) {
+                bytes = new byte[most];
             }
         }
         for (int i = 0; i < n; i++) {
-            bytes[used++] = (byte) line.charAt(i);
+            char c = line.charAt(i);
+            if (c < 0x80) {
+                bytes[used++] = (byte) c;
+            } else if (c < 0x800) {
+                bytes[used++] = (byte) (0xc0 | c >> 6);
+                bytes[used++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(line.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, line.charAt(++i));
+                bytes[used++] = (byte) (0xf0 | cp >> 18);
+                bytes[used++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                bytes[used++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                bytes[used++] = (byte) (0x80 | cp & 0x3f);
+            } else {
+                char d = Character.isSurrogate(c) ? '\ufffd' : c;
+                bytes[used++] = (byte) (0xe0 | d >> 12);
+                bytes[used++] = (byte) (0x80 | d >> 6 & 0x3f);
+                bytes[used++] = (byte) (0x80 | d & 0x3f);
+            }
         }
         line.setLength(0);
     }

@@ -16,27 +16,30 @@ public final class QueryColumn {
         this.cache = cache;
     }
 
+    /** The answer that named the destination before the connect started, or null. */
+    public DnsCache.Entry answer(EventView e) {
+        return cache.lookup(e.daddr(), e.connectNs());
+    }
+
+    /** Microseconds from the answer to the connect. */
+    public static long gapUs(DnsCache.Entry answer, EventView e) {
+        return (e.connectNs() - answer.answeredNs()) / 1000;
+    }
+
     public void append(StringBuilder out, EventView e) {
-        long connectNs = e.connectNs();
-        String daddr = e.daddr();
-        DnsCache.Entry answer = cache.lookup(daddr, connectNs);
+        DnsCache.Entry answer = answer(e);
         if (answer == null) {
+            String daddr = e.daddr();
             boolean local = daddr.equals("127.0.0.1") || daddr.equals("::1");
             out.append(local ? "localhost" : "No DNS Query");
             return;
         }
         out.append(answer.name());
-        long gapUs = (connectNs - answer.answeredNs()) / 1000;
+        long gapUs = gapUs(answer, e);
         if (gapUs > DELAY_US) {
             out.append(" (");
             Columns.scaled(out, gapUs, 3, 3, 0);
             out.append("ms)");
         }
-    }
-
-    public String text(EventView e) {
-        StringBuilder b = new StringBuilder();
-        append(b, e);
-        return b.toString();
     }
 }

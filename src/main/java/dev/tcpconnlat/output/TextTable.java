@@ -86,7 +86,7 @@ public final class TextTable implements EventPrinter {
         Columns.left(l, e.pid(), 7);
         l.append(' ');
         int start = l.length();
-        e.appendComm(l, 12);
+        e.appendComm(l, 12, true);
         Columns.pad(l, 12 - (l.length() - start));
         l.append(' ');
         Columns.left(l, e.ipVersion(), 2);

@@ -1,6 +1,10 @@
 package dev.tcpconnlat.trace;
 
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
@@ -24,32 +28,49 @@ import java.lang.foreign.ValueLayout;
  * };
  * </pre>
  */
-final class ConfigLayout {
-    static final long SIZE = 40;
+public final class ConfigLayout {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("min_latency_ns"),
+            ValueLayout.JAVA_LONG.withName("wakeup_bytes"),
+            ValueLayout.JAVA_INT.withName("tgid"),
+            ValueLayout.JAVA_INT.withName("uid"),
+            ValueLayout.JAVA_SHORT.withName("family"),
+            ValueLayout.JAVA_BYTE.withName("filter_uid"),
+            ValueLayout.JAVA_BYTE.withName("report_failures"),
+            ValueLayout.JAVA_BYTE.withName("filter_dports"),
+            ValueLayout.JAVA_BYTE.withName("filter_cgroups"),
+            ValueLayout.JAVA_BYTE.withName("filter_mntns"),
+            ValueLayout.JAVA_BYTE.withName("count_attempts"),
+            ValueLayout.JAVA_BYTE.withName("count_by_lport"),
+            MemoryLayout.sequenceLayout(7, ValueLayout.JAVA_BYTE).withName("pad"));
 
     private ConfigLayout() {}
 
     static void write(TraceConfig c, MemorySegment rodata) {
-        if (rodata.byteSize() != SIZE) {
-            throw new IllegalStateException("BPF .rodata is " + rodata.byteSize()
-                    + " bytes, struct config is " + SIZE + ": tcpconn.h and ConfigLayout disagree");
+        if (rodata.byteSize() != LAYOUT.byteSize()) {
+            throw new IllegalStateException("BPF .rodata is " + rodata.byteSize() + " bytes, struct config is "
+                    + LAYOUT.byteSize() + ": tcpconn.h and ConfigLayout disagree");
         }
         rodata.fill((byte) 0);
-        rodata.set(ValueLayout.JAVA_LONG, 0, c.minLatencyNs());
-        rodata.set(ValueLayout.JAVA_LONG, 8, c.wakeupBytes());
-        rodata.set(ValueLayout.JAVA_INT, 16, c.pid());
-        rodata.set(ValueLayout.JAVA_INT, 20, (int) Math.max(c.uid(), 0));
-        rodata.set(ValueLayout.JAVA_SHORT, 24, (short) c.family());
-        flag(rodata, 26, c.uid() >= 0);
-        flag(rodata, 27, c.reportFailures());
-        flag(rodata, 28, !c.dports().isEmpty());
-        flag(rodata, 29, c.cgroupMap() != null);
-        flag(rodata, 30, c.mountNsMap() != null);
-        flag(rodata, 31, c.mode() == TraceConfig.Mode.COUNT);
-        flag(rodata, 32, c.countByLport());
+        rodata.set(ValueLayout.JAVA_LONG, offset("min_latency_ns"), c.minLatencyNs());
+        rodata.set(ValueLayout.JAVA_LONG, offset("wakeup_bytes"), c.wakeupBytes());
+        rodata.set(ValueLayout.JAVA_INT, offset("tgid"), c.pid());
+        rodata.set(ValueLayout.JAVA_INT, offset("uid"), (int) Math.max(c.uid(), 0));
+        rodata.set(ValueLayout.JAVA_SHORT, offset("family"), (short) c.family());
+        flag(rodata, "filter_uid", c.uid() >= 0);
+        flag(rodata, "report_failures", c.reportFailures());
+        flag(rodata, "filter_dports", !c.dports().isEmpty());
+        flag(rodata, "filter_cgroups", c.cgroupMap() != null);
+        flag(rodata, "filter_mntns", c.mountNsMap() != null);
+        flag(rodata, "count_attempts", c.mode() == TraceConfig.Mode.COUNT);
+        flag(rodata, "count_by_lport", c.countByLport());
     }
 
-    private static void flag(MemorySegment s, long offset, boolean on) {
-        s.set(ValueLayout.JAVA_BYTE, offset, (byte) (on ? 1 : 0));
+    private static long offset(String field) {
+        return LAYOUT.byteOffset(groupElement(field));
+    }
+
+    private static void flag(MemorySegment s, String field, boolean on) {
+        s.set(ValueLayout.JAVA_BYTE, offset(field), (byte) (on ? 1 : 0));
     }
 }

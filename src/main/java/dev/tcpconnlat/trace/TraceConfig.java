@@ -1,29 +1,153 @@
 package dev.tcpconnlat.trace;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What to trace and how; every filter runs in the kernel.
- *
- * @param mode          what the kernel sends: answered connects with latency, attempts, or only counts
- * @param pid           process to trace, 0 for all
- * @param uid           user to trace, -1 for all
- * @param family        AF_INET, AF_INET6, or 0 for both
- * @param minLatencyNs  tcpconnlat: hide connects answered faster
- * @param reportFailures tcpconnlat -e: also connects that got no answer
- * @param dports        destination ports to trace; empty for all
- * @param cgroupMap     path of a pinned hash map of cgroup v2 ids to trace, or null
- * @param mountNsMap    path of a pinned hash map of mount namespace inodes to trace, or null
- * @param countByLport  count mode: the source port is part of the key
- * @param dns           also send DNS responses (UDP from port 53) to user space, for -d
- * @param wakeupBytes   wake the consumer only once this much is unread (it drains on a timer anyway)
+ * What to trace and how; every filter runs in the kernel. Made with {@link #builder}:
+ * <pre>
+ * TraceConfig c = TraceConfig.builder(Mode.LATENCY).pid(181).minLatencyNs(1_000_000).build();
+ * </pre>
  */
-public record TraceConfig(
-        Mode mode, int pid, long uid, int family, long minLatencyNs, boolean reportFailures,
-        List<Integer> dports, String cgroupMap, String mountNsMap, boolean countByLport, boolean dns,
-        long wakeupBytes) {
-
+public final class TraceConfig {
+    /** What the kernel sends: answered connects with latency, attempts, or only counts. */
     public enum Mode { LATENCY, ATTEMPTS, COUNT }
 
+    /** Default ring buffer size: no loss in back-to-back 80,000-connect storms on 2 cores (bench/run). */
+    public static final int DEFAULT_RING_BYTES = 16 << 20;
+    public static final int MIN_RING_BYTES = 4096;
+    public static final int MAX_RING_BYTES = 1 << 30;
     public static final long DEFAULT_WAKEUP_BYTES = 64 * 1024;
+
+    private final Mode mode;
+    private final int pid;
+    private final long uid;
+    private final int family;
+    private final long minLatencyNs;
+    private final boolean reportFailures;
+    private final List<Integer> dports;
+    private final String cgroupMap;
+    private final String mountNsMap;
+    private final boolean countByLport;
+    private final boolean dns;
+    private final long wakeupBytes;
+    private final int ringBytes;
+
+    private TraceConfig(Builder b) {
+        mode = b.mode;
+        pid = b.pid;
+        uid = b.uid;
+        family = b.family;
+        minLatencyNs = b.minLatencyNs;
+        reportFailures = b.reportFailures;
+        dports = List.copyOf(b.dports);
+        cgroupMap = b.cgroupMap;
+        mountNsMap = b.mountNsMap;
+        countByLport = b.countByLport;
+        dns = b.dns;
+        wakeupBytes = b.wakeupBytes;
+        ringBytes = b.ringBytes;
+    }
+
+    public static Builder builder(Mode mode) {
+        return new Builder(mode);
+    }
+
+    public Mode mode() { return mode; }
+
+    /** Process (tgid) to trace, 0 for all. */
+    public int pid() { return pid; }
+
+    /** User to trace, -1 for all. */
+    public long uid() { return uid; }
+
+    /** AF_INET, AF_INET6, or 0 for both. */
+    public int family() { return family; }
+
+    /** Latency mode: hide connects answered faster. */
+    public long minLatencyNs() { return minLatencyNs; }
+
+    /** Latency mode: also connects that got no answer (timed out, unreachable, aborted). */
+    public boolean reportFailures() { return reportFailures; }
+
+    /** Destination ports to trace; empty for all. */
+    public List<Integer> dports() { return dports; }
+
+    /** Path of a pinned hash map of cgroup v2 ids to trace, or null. */
+    public String cgroupMap() { return cgroupMap; }
+
+    /** Path of a pinned hash map of mount namespace inodes to trace, or null. */
+    public String mountNsMap() { return mountNsMap; }
+
+    /** Count mode: the source port is part of the key. */
+    public boolean countByLport() { return countByLport; }
+
+    /** Also send DNS responses (UDP from port 53) to user space, for -d. */
+    public boolean dns() { return dns; }
+
+    /** Wake the consumer only once this much is unread (it drains on a timer anyway). */
+    public long wakeupBytes() { return wakeupBytes; }
+
+    /** Size of the ring buffer of events, in bytes. */
+    public int ringBytes() { return ringBytes; }
+
+    /** Whether programs are attached to the cgroup v2 root (which needs CAP_NET_ADMIN). */
+    public boolean usesCgroupPrograms() {
+        return mode != Mode.LATENCY || dns;
+    }
+
+    public static final class Builder {
+        private final Mode mode;
+        private int pid;
+        private long uid = -1;
+        private int family;
+        private long minLatencyNs;
+        private boolean reportFailures;
+        private final List<Integer> dports = new ArrayList<>();
+        private String cgroupMap;
+        private String mountNsMap;
+        private boolean countByLport;
+        private boolean dns;
+        private long wakeupBytes = DEFAULT_WAKEUP_BYTES;
+        private int ringBytes = DEFAULT_RING_BYTES;
+
+        private Builder(Mode mode) {
+            this.mode = mode;
+        }
+
+        public Builder pid(int pid) { this.pid = pid; return this; }
+
+        public Builder uid(long uid) { this.uid = uid; return this; }
+
+        public Builder family(int family) { this.family = family; return this; }
+
+        public Builder minLatencyNs(long ns) { this.minLatencyNs = ns; return this; }
+
+        public Builder reportFailures(boolean on) { this.reportFailures = on; return this; }
+
+        public Builder dports(List<Integer> ports) { dports.addAll(ports); return this; }
+
+        public Builder cgroupMap(String path) { this.cgroupMap = path; return this; }
+
+        public Builder mountNsMap(String path) { this.mountNsMap = path; return this; }
+
+        public Builder countByLport(boolean on) { this.countByLport = on; return this; }
+
+        public Builder dns(boolean on) { this.dns = on; return this; }
+
+        public Builder wakeupBytes(long bytes) { this.wakeupBytes = bytes; return this; }
+
+        /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES}. */
+        public Builder ringBytes(int bytes) {
+            if (Integer.bitCount(bytes) != 1 || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES) {
+                throw new IllegalArgumentException("ring buffer size must be a power of two from 4K to 1G, not " + bytes);
+            }
+            this.ringBytes = bytes;
+            return this;
+        }
+
+        public TraceConfig build() {
+            return new TraceConfig(this);
+        }
+    }
 }

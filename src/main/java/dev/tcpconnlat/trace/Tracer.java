@@ -8,27 +8,61 @@ import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.bpf.PinnedMap;
 import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.event.ConnectCount;
+import dev.tcpconnlat.event.EventLayout;
+import dev.tcpconnlat.event.EventView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The kernel side, loaded and attached: src/main/bpf/tcpconn.bpf.c configured by a
- * {@link TraceConfig}. Closing it detaches every program and frees every map.
+ * {@link TraceConfig}, and the loop that reads it. Closing it detaches every program and frees
+ * every map. Maps are looked up once, at start; reading them allocates nothing that outlives
+ * the call.
  */
 public final class Tracer implements AutoCloseable {
     private static final String OBJECT = "/bpf/tcpconn.bpf.o";
-    private static final int LOST_EVENTS = 0;
-    private static final int LOST_COUNTS = 1;
+    /** How long user space may sleep before draining events that did not wake it. */
+    public static final int DRAIN_INTERVAL_MS = 100;
+
+    /** Told of something the kernel gave up on since the last call: {@code newly} more, {@code total} in all. */
+    @FunctionalInterface
+    public interface LossListener {
+        void onLoss(Loss loss, long newly, long total);
+    }
+
+    /** Receives what the kernel sends, on the thread that called {@link #stream}. */
+    public interface Listener extends LossListener {
+        /** A connect (answered, failed, or an attempt); the view is valid only during the call. */
+        void onConnect(EventView event) throws IOException;
+
+        /** -d: a DNS response's UDP payload (valid only during the call), cut short when {@code wireLength} is more. */
+        default void onDnsResponse(ByteBuffer payload, int wireLength, long timestampNs) {}
+
+        /** After each batch of records: the time to flush output. */
+        default void onBatchEnd() throws IOException {}
+
+        @Override
+        default void onLoss(Loss loss, long newly, long total) {}
+    }
 
     private final BpfObject object;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final TraceConfig config;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment counterKey = arena.allocate(ValueLayout.JAVA_INT);
+    private final MemorySegment counterValue = arena.allocate(ValueLayout.JAVA_LONG);
+    private final long[] reported = new long[Loss.values().length];
+    private BpfMap counters;
+    private BpfMap events;
+    private BpfMap counts;
 
     private Tracer(BpfObject object, TraceConfig config) {
         this.object = object;
@@ -48,6 +82,7 @@ public final class Tracer implements AutoCloseable {
         }
     }
 
+
     private void load() {
         ConfigLayout.write(config, object.map(".rodata").initialValue());
         if (config.cgroupMap() != null) {
@@ -56,6 +91,10 @@ public final class Tracer implements AutoCloseable {
         if (config.mountNsMap() != null) {
             object.map("mount_ns_set").reuse(openFilterMap(config.mountNsMap(), "--mntnsmap", "mount namespace id"));
         }
+        events = object.map("events");
+        counters = object.map("counters");
+        counts = object.map("counts");
+        events.setMaxEntries(config.ringBytes());
         object.program("handle_sockops").setAutoload(config.mode() != TraceConfig.Mode.LATENCY);
         object.program("handle_dns_ingress").setAutoload(config.dns());
         try {
@@ -118,34 +157,53 @@ public final class Tracer implements AutoCloseable {
         }
     }
 
-    /** The ring buffer of events; the caller polls it. Not for count mode. */
-    public RingBuffer events(RingBuffer.Handler handler) {
-        RingBuffer rb = new RingBuffer(object.map("events"), handler);
-        resources.add(rb);
-        return rb;
-    }
-
-    /** Events dropped because the ring buffer was full. */
-    public long lostEvents() {
-        return counter(LOST_EVENTS);
-    }
-
-    /** Count mode: connects not counted because the count map was full. */
-    public long lostCounts() {
-        return counter(LOST_COUNTS);
-    }
-
-    private long counter(int index) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocateFrom(ValueLayout.JAVA_INT, index);
-            MemorySegment value = arena.allocate(ValueLayout.JAVA_LONG);
-            return object.map("counters").lookup(key, value) ? value.get(ValueLayout.JAVA_LONG, 0) : 0;
+    /**
+     * Reads events until {@code stop} says so, handing each record to {@code listener} by its
+     * kind, and reports losses after every batch; drains what is left before returning.
+     * Not for count mode.
+     */
+    public void stream(Listener listener, BooleanSupplier stop) throws Exception {
+        EventView view = new EventView();
+        RingBuffer ring = new RingBuffer(events, record -> {
+            if (EventLayout.kind(record) == EventLayout.DNS_RESPONSE) {
+                listener.onDnsResponse(record.asSlice(EventLayout.DNS_PAYLOAD, EventLayout.u16(record, EventLayout.DNS_LEN))
+                        .asByteBuffer(), EventLayout.u16(record, EventLayout.DNS_WIRE_LEN),
+                        EventLayout.u64(record, EventLayout.DNS_TS_NS));
+            } else {
+                listener.onConnect(view.wrap(record));
+            }
+        });
+        resources.add(ring);
+        while (!stop.getAsBoolean()) {
+            ring.poll(DRAIN_INTERVAL_MS);
+            ring.consume();
+            listener.onBatchEnd();
+            reportLosses(listener);
         }
+        ring.consume();
+        listener.onBatchEnd();
+        reportLosses(listener);
+    }
+
+    /** Tells {@code listener} of every loss counter that grew since the last report. */
+    public void reportLosses(LossListener listener) {
+        for (Loss loss : Loss.values()) {
+            long total = lost(loss);
+            if (total > reported[loss.ordinal()]) {
+                listener.onLoss(loss, total - reported[loss.ordinal()], total);
+                reported[loss.ordinal()] = total;
+            }
+        }
+    }
+
+    /** How many times the kernel side gave up in this way, in all. */
+    public long lost(Loss loss) {
+        counterKey.set(ValueLayout.JAVA_INT, 0, loss.ordinal());
+        return counters.lookup(counterKey, counterValue) ? counterValue.get(ValueLayout.JAVA_LONG, 0) : 0;
     }
 
     /** Count mode: the in-kernel table, most connects first. */
     public List<ConnectCount> counts() {
-        BpfMap counts = object.map("counts");
         List<ConnectCount> rows = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(ConnectCount.KEY_SIZE);
@@ -189,6 +247,7 @@ public final class Tracer implements AutoCloseable {
         }
         resources.clear();
         object.close();
+        arena.close();
         if (first != null) {
             throw first;
         }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -24,7 +24,7 @@ class DnsAnswersFuzzTest {
     @FuzzTest(maxDuration = "20s")
     void anyPayloadIsParsedOrCountedAsMalformed(byte[] payload) {
         DnsCache cache = new DnsCache();
-        cache.onResponse(MemorySegment.ofArray(payload), 1);
+        respond(cache, payload, 1);
         assertThat(cache.malformed()).isBetween(0L, 1L);
         cache.lookup("127.0.0.1", 2);
     }
@@ -40,7 +40,7 @@ class DnsAnswersFuzzTest {
     @Test
     void aRealResponseNamesItsAddress() throws IOException {
         DnsCache cache = new DnsCache();
-        cache.onResponse(MemorySegment.ofArray(response()), 1_000);
+        respond(cache, response(), 1_000);
         assertThat(cache.lookup("127.0.0.2", 2_000)).isEqualTo(new DnsCache.Entry("web.tcpconnlat.test", 1_000));
         assertThat(cache.lookup("::ffff:127.0.0.2", 2_000)).isNotNull();
         assertThat(cache.lookup("127.0.0.3", 2_000)).isNull();
@@ -52,9 +52,19 @@ class DnsAnswersFuzzTest {
         byte[] full = response();
         DnsCache cache = new DnsCache();
         for (int n = 0; n < full.length; n++) {
-            cache.onResponse(MemorySegment.ofArray(java.util.Arrays.copyOf(full, n)), 1);
+            respond(cache, java.util.Arrays.copyOf(full, n), 1);
         }
         assertThat(cache.malformed()).isEqualTo(full.length);
+        assertThat(cache.lookup("127.0.0.2", 2)).isNull();
+    }
+
+    @Test
+    void aResponseTheKernelCutShortIsCountedNotParsed() throws IOException {
+        byte[] full = response();
+        DnsCache cache = new DnsCache();
+        cache.onResponse(ByteBuffer.wrap(full), full.length + 1, 1);
+        assertThat(cache.tooLong()).isEqualTo(1);
+        assertThat(cache.malformed()).isZero();
         assertThat(cache.lookup("127.0.0.2", 2)).isNull();
     }
 
@@ -67,9 +77,13 @@ class DnsAnswersFuzzTest {
             m.getHeader().setFlag(Flags.QR);
             byte[] a = {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i};
             m.addRecord(new ARecord(name, DClass.IN, 60, java.net.InetAddress.getByAddress(a)), Section.ANSWER);
-            cache.onResponse(MemorySegment.ofArray(m.toWire()), i);
+            respond(cache, m.toWire(), i);
         }
         assertThat(cache.lookup("10.0.0.0", 1)).as("the oldest was evicted").isNull();
         assertThat(cache.lookup("10.0.39.99", 1)).isNotNull();
+    }
+
+    private static void respond(DnsCache cache, byte[] payload, long answeredNs) {
+        cache.onResponse(ByteBuffer.wrap(payload), payload.length, answeredNs);
     }
 }

@@ -4,9 +4,15 @@ import static dev.tcpconnlat.it.TcpConnLatKernelTest.fromPid;
 import static dev.tcpconnlat.it.TcpConnLatKernelTest.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -18,6 +24,9 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /** -d against a real DNS server (dnsmasq) on loopback, real lookups and real connects. */
@@ -101,8 +110,8 @@ class DnsKernelTest {
                 Tool tool = Tool.start("tcpconnect", "-d")) {
             Process a = Kernel.connect("127.0.0.3", other.port());
             Process b = Kernel.connect("127.0.0.1", local.port());
-            assertThat(tool.await(l -> fromPid(l, a.pid()), WAIT)).endsWith(" No DNS Query");
-            assertThat(tool.await(l -> fromPid(l, b.pid()), WAIT)).endsWith(" localhost");
+            tool.awaitAll(List.of(l -> fromPid(l, a.pid()) && l.endsWith(" No DNS Query"),
+                    l -> fromPid(l, b.pid()) && l.endsWith(" localhost")), WAIT);
         }
     }
 
@@ -113,6 +122,66 @@ class DnsKernelTest {
             Process client = Kernel.connect("::1", server.port());
             String line = tool.await(l -> l.contains("\"pid\":" + client.pid() + ","), WAIT);
             assertThat(new ObjectMapper().readTree(line).get("query").asText()).isEqualTo("v6.tcpconnlat.test");
+        }
+    }
+
+    /** Sends {@code payload} as one UDP datagram from 127.0.0.5:53 to a socket on this host. */
+    static void respondFromPort53(byte[] payload) throws IOException {
+        try (DatagramSocket server = new DatagramSocket(new InetSocketAddress("127.0.0.5", 53));
+                DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            server.send(new DatagramPacket(payload, payload.length, client.getLocalSocketAddress()));
+            client.receive(new DatagramPacket(new byte[65536], 65536));
+        }
+    }
+
+    /**
+     * An EDNS-sized answer (~1,700 bytes: 100 A records) names its address; in JSON the query is
+     * the bare name and the gap its own field, and a connect no answer named has a null query.
+     */
+    @Test
+    void answersLongerThan512BytesAreReadAndJsonQueryIsTheBareName() throws Exception {
+        Name name = Name.fromString("big.tcpconnlat.test.");
+        Message m = Message.newQuery(org.xbill.DNS.Record.newRecord(name, Type.A, DClass.IN));
+        m.getHeader().setFlag(Flags.QR);
+        for (int i = 1; i <= 100; i++) {
+            m.addRecord(new ARecord(name, DClass.IN, 60, InetAddress.getByAddress(new byte[] {10, 9, 0, (byte) i})),
+                    Section.ANSWER);
+        }
+        m.addRecord(new ARecord(name, DClass.IN, 60, InetAddress.getByName("127.0.0.7")), Section.ANSWER);
+        byte[] wire = m.toWire();
+        assertThat(wire.length).isBetween(1024, 4096);
+        try (Listener named = new Listener("127.0.0.7"); Listener unnamed = new Listener("127.0.0.8");
+                Tool text = Tool.start("tcpconnect", "-d"); Tool json = Tool.start("tcpconnlat", "-d", "--json")) {
+            respondFromPort53(wire);
+            Process a = Kernel.connect("127.0.0.7", named.port());
+            Process b = Kernel.connect("127.0.0.8", unnamed.port());
+            assertThat(text.await(l -> fromPid(l, a.pid()), WAIT)).endsWith(" big.tcpconnlat.test");
+            ObjectMapper mapper = new ObjectMapper();
+            List<String> lines = json.awaitAll(List.of(l -> l.contains("\"pid\":" + a.pid() + ","),
+                    l -> l.contains("\"pid\":" + b.pid() + ",")), WAIT);
+            JsonNode x = mapper.readTree(lines.get(0));
+            JsonNode y = mapper.readTree(lines.get(1));
+            assertThat(x.get("query").asText()).isEqualTo("big.tcpconnlat.test");
+            assertThat(x.get("query_gap_us").isIntegralNumber()).isTrue();
+            assertThat(x.get("query_gap_us").asLong()).isBetween(0L, 10_000_000L);
+            assertThat(y.get("query").isNull()).isTrue();
+            assertThat(y.get("query_gap_us").isNull()).isTrue();
+        }
+    }
+
+    /** What cannot be read is said at exit, in one line, without -v. */
+    @Test
+    void unreadableResponsesAreCountedAtExit() throws Exception {
+        try (Tool tool = Tool.start("tcpconnlat", "-d")) {
+            // a response header announcing 5 questions, and none (no TC flag: dnsjava would accept a cut one)
+            respondFromPort53(new byte[] {0, 1, (byte) 0x80, 0, 0, 5, 0, 0, 0, 0, 0, 0, 1, 2, 3});
+            byte[] huge = new byte[5000];
+            huge[2] = (byte) 0x80; // QR
+            respondFromPort53(huge);
+            sleep(300);
+            assertThat(tool.interrupt()).isZero();
+            assertThat(tool.stderr()).isEqualTo("tcpconnlat: 2 DNS responses could not be read "
+                    + "(1 malformed, 1 longer than 4096 bytes)\n");
         }
     }
 }

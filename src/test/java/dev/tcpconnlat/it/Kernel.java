@@ -107,6 +107,15 @@ final class Kernel {
         }
     }
 
+    /** Runs a bash script, stdout and stderr together in its input stream. */
+    static Process script(String script) {
+        try {
+            return new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static int waitFor(Process p) {
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {

@@ -154,7 +154,7 @@ class TcpConnLatKernelTest {
     @Test
     void jsonLinesParseWithEveryField() throws Exception {
         int closed = Listener.closedPort("::1");
-        try (Listener server = new Listener("::1"); Tool tool = Tool.start("tcpconnlat", "--json", "-e")) {
+        try (Listener server = new Listener("::1"); Tool tool = Tool.start("tcpconnlat", "--json", "-e", "-j")) {
             Process ok = Kernel.connect("::1", server.port());
             Process refused = Kernel.connect("::1", closed);
             ObjectMapper json = new ObjectMapper();
@@ -174,6 +174,36 @@ class TcpConnLatKernelTest {
             assertThat(a.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
             assertThat(b.get("result").asText()).isEqualTo("REFUSED");
             assertThat(b.get("errno").asInt()).isEqualTo(111);
+        }
+    }
+
+    /**
+     * A comm may hold any byte but NUL (prctl, or the name a program is run by): the text output
+     * keeps one connect on one line and no escape sequence reaches the terminal (control
+     * characters print as '?', as ps does); JSON holds it decoded as UTF-8, invalid bytes replaced.
+     */
+    @Test
+    void hostileCommsStayOnOneLineAndJsonHoldsThemDecoded() throws Exception {
+        try (Listener server = new Listener("127.0.0.1"); Tool text = Tool.start("tcpconnlat");
+                Tool json = Tool.start("tcpconnlat", "--json")) {
+            // bash run through symlinks whose names become the comm
+            Process p = Kernel.script("d=$(mktemp -d) && cd $d && for n in 'evil\\nline' 'q\"\\\\\\303\\251\\377\\033[1m'; do "
+                    + "ln -s /bin/bash \"$(printf \"$n\")\" && \"./$(printf \"$n\")\" -c 'exec 3<>/dev/tcp/127.0.0.1/"
+                    + server.port() + "'; done; rm -rf $d");
+            assertThat(Kernel.waitFor(p)).as(new String(p.getInputStream().readAllBytes())).isZero();
+            text.awaitAll(List.of(l -> l.contains(" evil?line "), l -> l.contains(" q\"\\\u00e9\ufffd?[1m ")), WAIT);
+            json.awaitAll(List.of(l -> comm(l).equals("evil\nline"),
+                    l -> comm(l).equals("q\"\\\u00e9\ufffd\u001b[1m")), WAIT);
+            assertThat(text.lines(Duration.ofMillis(200))).noneMatch(l -> l.startsWith("line"));
+        }
+    }
+
+    private static String comm(String line) {
+        assertThat(line).startsWith("{");
+        try {
+            return new ObjectMapper().readTree(line).get("comm").asText();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(line, e);
         }
     }
 
@@ -198,8 +228,7 @@ class TcpConnLatKernelTest {
     @Test
     void closedPipeEndsQuietly() throws Exception {
         try (Listener server = new Listener("127.0.0.1")) {
-            String cmd = String.join(" ", Tool.command("tcpconnlat").stream().map(a -> "'" + a + "'").toList())
-                    + " | head -2";
+            String cmd = Tool.shell("tcpconnlat") + " | head -2";
             List<Integer> before = Kernel.loadedPrograms();
             Process pipeline = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).start();
             // Connect until head has had its lines and the tool noticed the closed pipe.
@@ -224,7 +253,7 @@ class TcpConnLatKernelTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(Kernel.waitFor(p)).isEqualTo(1);
         assertThat(out).isEqualTo(
-                "tcpconnlat: must run as root (needs CAP_BPF and CAP_PERFMON): try sudo ./tcpconnlat\n");
+                "tcpconnlat: must run as root: missing CAP_BPF and CAP_PERFMON: try sudo tcpconnlat\n");
     }
 
     /**
@@ -234,7 +263,7 @@ class TcpConnLatKernelTest {
     @Test
     void missingLibbpfAndMissingBtfAreOneLine() throws Exception {
         String libbpf = java.nio.file.Path.of("/usr/lib/x86_64-linux-gnu/libbpf.so.1").toRealPath().toString();
-        String tool = String.join(" ", Tool.command("tcpconnlat").stream().map(a -> "'" + a + "'").toList());
+        String tool = Tool.shell("tcpconnlat");
         for (var c : List.of(
                 List.of(libbpf, "tcpconnlat: libbpf.so.1 not found: install the libbpf1 package (apt-get install libbpf1)\n"),
                 List.of("/sys/kernel/btf/vmlinux", "tcpconnlat: this kernel has no BTF (/sys/kernel/btf/vmlinux is "

@@ -70,13 +70,12 @@ class TcpConnectKernelTest {
     void portListFiltersDestinations() {
         try (Listener a = new Listener("127.0.0.1"); Listener b = new Listener("127.0.0.1");
                 Listener other = new Listener("127.0.0.1");
-                Tool tool = Tool.start("tcpconnect", "-P", a.port() + "," + b.port())) {
+                Tool tool = Tool.start("tcpconnect", "-P", Integer.toString(a.port()), "-P", Integer.toString(b.port()))) {
             Process toOther = Kernel.connect("127.0.0.1", other.port());
             Kernel.waitFor(toOther);
             Process toA = Kernel.connect("127.0.0.1", a.port());
             Process toB = Kernel.connect("127.0.0.1", b.port());
-            tool.await(l -> fromPid(l, toA.pid()), WAIT);
-            tool.await(l -> fromPid(l, toB.pid()), WAIT);
+            tool.awaitAll(List.of(l -> fromPid(l, toA.pid()), l -> fromPid(l, toB.pid())), WAIT);
             assertThat(tool.lines(Duration.ofMillis(200))).noneMatch(l -> fromPid(l, toOther.pid()));
         }
     }

@@ -14,7 +14,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** One of the tools running in its own JVM, exactly as a user runs it (same main class and flags). */
+/**
+ * One of the tools running as a user runs it: through its launcher in the repository root
+ * (./tcpconnlat, ./tcpconnect), so with the shipped JVM flags (heap limit, C1, AOT cache).
+ * The launcher execs the JVM, so the process is the tool itself.
+ */
 final class Tool implements AutoCloseable {
     private final Process process;
     private final LinkedBlockingQueue<String> pending = new LinkedBlockingQueue<>();
@@ -42,6 +46,10 @@ final class Tool implements AutoCloseable {
      * it opens after every program is attached (an epoll fd's fdinfo lists its "tfd:" targets).
      */
     private boolean awaitLinks(Duration timeout) {
+        return awaitPolling(process, timeout);
+    }
+
+    static boolean awaitPolling(Process process, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             if (Kernel.bpfIdsOf(process.pid(), "tfd").size() > 0) {
@@ -57,13 +65,20 @@ final class Tool implements AutoCloseable {
         return Kernel.bpfIdsOf(process.pid(), "prog_id").stream().distinct().toList();
     }
 
+    /** The repository root, where the launchers are (set by the build). */
+    static Path root() {
+        return Path.of(System.getProperty("tcpconnlat.root", System.getProperty("user.dir")));
+    }
+
     static List<String> command(String tool, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), "dev.tcpconnlat.cli.Main", tool));
+        List<String> cmd = new ArrayList<>(List.of(root().resolve(tool).toString()));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** The command as one shell word list, for bash -c. */
+    static String shell(String tool, String... args) {
+        return String.join(" ", command(tool, args).stream().map(a -> "'" + a + "'").toList());
     }
 
     /** Starts the tool and waits until it prints its first line, which it does once attached. */
@@ -123,6 +138,27 @@ final class Tool implements AutoCloseable {
         }
         fail("no matching line within " + timeout + "; seen: " + seen + "; stderr: " + stderr);
         return null;
+    }
+
+    /** Waits until each predicate has matched a new line, in any order; returns the lines, in the predicates' order. */
+    List<String> awaitAll(List<Predicate<String>> all, Duration timeout) {
+        String[] matched = new String[all.size()];
+        int left = all.size();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (left > 0 && System.nanoTime() < deadline) {
+            String line = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            for (int i = 0; line != null && i < matched.length; i++) {
+                if (matched[i] == null && all.get(i).test(line)) {
+                    matched[i] = line;
+                    left--;
+                    break;
+                }
+            }
+        }
+        if (left > 0) {
+            fail(left + " expected lines missing after " + timeout + "; seen: " + seen + "; stderr: " + stderr);
+        }
+        return List.of(matched);
     }
 
     /** Every line printed so far (waits {@code quiet} for stragglers first). */

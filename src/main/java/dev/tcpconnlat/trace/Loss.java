@@ -1,0 +1,23 @@
+package dev.tcpconnlat.trace;
+
+/**
+ * Every place where the kernel side gives up on something, in the order of {@code enum loss}
+ * in src/main/bpf/tcpconn.h (the index of its counter).
+ */
+public enum Loss {
+    EVENTS("events lost: the ring buffer was full"),
+    COUNTS("connects not counted: the count map was full"),
+    STORAGE("connects not traced: no socket storage could be created"),
+    DNS("DNS responses lost: the ring buffer was full");
+
+    private final String description;
+
+    Loss(String description) {
+        this.description = description;
+    }
+
+    /** What happened, after a number: "3 events lost: ...". */
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.tcpconnlat.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every way a tool is stopped leaves nothing attached; the ways scripts and terminals stop it. */
+class SignalsKernelTest {
+    @BeforeEach
+    void root() {
+        Kernel.requireRoot();
+    }
+
+    /** A script's background job gets SIGINT ignored; `kill -INT` must still stop it. */
+    @Test
+    void scriptStartedBackgroundRunStopsOnKillInt() throws Exception {
+        List<Integer> before = Kernel.loadedPrograms();
+        Process script = Kernel.script(Tool.shell("tcpconnlat") + " > /dev/null 2>&1 & pid=$!\n"
+                + "for i in $(seq 300); do grep -qs '^tfd' /proc/$pid/fdinfo/* && break; sleep 0.1; done\n"
+                + "grep SigIgn /proc/$pid/status\n"
+                + "kill -INT $pid; wait $pid; echo exit=$?");
+        assertThat(script.waitFor(30, TimeUnit.SECONDS)).as("the background run stopped on SIGINT").isTrue();
+        String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(out).contains("exit=0");
+        Kernel.assertUnloaded(Kernel.loadedPrograms().stream().filter(id -> !before.contains(id)).toList());
+    }
+
+    /** `timeout -s INT 3 tcpconnect -c`: the table is printed when the signal comes (and the tool exits 0). */
+    @Test
+    void timeoutWithSigintPrintsTheCountTable() throws Exception {
+        try (Listener server = new Listener("127.0.0.1")) {
+            Process p = Kernel.script("timeout --preserve-status -s INT 8 " + Tool.shell("tcpconnect", "-c", "-P",
+                    Integer.toString(server.port())));
+            BufferedReader reader = p.inputReader(StandardCharsets.UTF_8);
+            assertThat(reader.readLine()).isEqualTo("Tracing connect ... Hit Ctrl-C to end"); // attached
+            for (int i = 0; i < 5; i++) {
+                Kernel.waitFor(Kernel.connect("127.0.0.1", server.port()));
+            }
+            List<String> out = reader.lines().toList();
+            assertThat(Kernel.waitFor(p)).isZero();
+            assertThat(out).anyMatch(l -> l.matches("127\\.0\\.0\\.1 +127\\.0\\.0\\.1 +" + server.port() + " +5 *"));
+        }
+    }
+
+    /** The terminal closed: SIGHUP detaches and exits 0. */
+    @Test
+    void sighupDetachesEverything() {
+        try (Tool tool = Tool.start("tcpconnect")) {
+            List<Integer> programs = tool.programIds();
+            Kernel.run("kill", "-HUP", Long.toString(tool.pid()));
+            assertThat(tool.waitForExit()).isZero();
+            Kernel.assertUnloaded(programs);
+        }
+    }
+
+    /** After SIGKILL nothing of ours stays: every program and link was held by the process's fds. */
+    @Test
+    void afterSigkillNoProgramOrLinkStays() {
+        try (Tool tool = Tool.start("tcpconnect", "-d")) {
+            List<Integer> programs = tool.programIds();
+            List<Integer> links = Kernel.bpfIdsOf(tool.pid(), "link_id");
+            assertThat(programs).hasSize(3);
+            assertThat(links).hasSize(3);
+            Kernel.run("kill", "-KILL", Long.toString(tool.pid()));
+            tool.waitForExit();
+            Kernel.assertUnloaded(programs);
+            String linkShow = Kernel.run("bpftool", "link", "show");
+            for (int id : links) {
+                assertThat(linkShow.lines()).noneMatch(l -> l.startsWith(id + ": "));
+            }
+        }
+    }
+
+    /**
+     * stdout is a pipe nobody reads (a paused pager): once it is full, the first SIGINT cannot be
+     * acted on, the second ends the process at once.
+     */
+    @Test
+    void aSecondSignalEndsItAtOnceWhileStdoutIsBlocked() throws Exception {
+        try (Acceptor server = new Acceptor("127.0.0.1")) {
+            Process tool = new ProcessBuilder(Tool.command("tcpconnlat", "-p", Long.toString(ProcessHandle.current().pid())))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // stdout: a pipe never read
+            try {
+                assertThat(Tool.awaitPolling(tool, Duration.ofSeconds(30))).as("attached").isTrue();
+                List<Integer> programs = Kernel.bpfIdsOf(tool.pid(), "prog_id");
+                // ~70 bytes a line: 3,000 connects overfill the 64 KiB pipe.
+                assertThat(server.connects(3000)).isEqualTo(3000);
+                TcpConnLatKernelTest.sleep(500);
+                Kernel.run("kill", "-INT", Long.toString(tool.pid()));
+                TcpConnLatKernelTest.sleep(1000);
+                assertThat(tool.isAlive()).as("blocked writing, the first signal cannot end it").isTrue();
+                Kernel.run("kill", "-INT", Long.toString(tool.pid()));
+                assertThat(tool.waitFor(2, TimeUnit.SECONDS)).as("the second signal ends it at once").isTrue();
+                assertThat(tool.exitValue()).isEqualTo(130);
+                Kernel.assertUnloaded(programs);
+            } finally {
+                tool.destroyForcibly();
+            }
+        }
+    }
+}
