@@ -31,7 +31,10 @@
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
+#define ENETUNREACH 101
+#define ETIMEDOUT 110
 #define ECONNREFUSED 111
+#define EHOSTUNREACH 113
 
 const volatile struct config cfg = {};
 
@@ -87,6 +90,23 @@ struct {
 	__type(key, struct count_key);
 	__type(value, __u64);
 } counts SEC(".maps");
+
+/* tcpconnlat -H: one latency histogram per key, allocated as keys appear. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 10240);
+	__type(key, struct hist_key);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+/* A zeroed struct hist to insert from (it does not fit on the BPF stack); never written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist);
+} hist_zero SEC(".maps");
 
 /* Nothing is lost silently: user space reports these (enum loss). */
 struct {
@@ -206,6 +226,94 @@ static __always_inline void fill_identity(struct event *e, const struct identity
 	__builtin_memcpy(e->comm, id->comm, sizeof(e->comm));
 }
 
+/* floor(log2(v)) for v > 0, without loops or branches the verifier must follow. */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	return r | (__u32)(v >> 1);
+}
+
+/* The bucket of a latency: see HIST_SLOTS in tcpconn.h. */
+static __always_inline __u32 hist_bucket(__u64 latency_ns)
+{
+	__u64 us = latency_ns / 1000;
+	__u32 k, idx;
+
+	if (us < HIST_SLOTS)
+		return us;
+	k = log2_u64(us);
+	idx = HIST_SLOTS * (k - 1) + ((us >> (k - 2)) & (HIST_SLOTS - 1));
+	return idx < HIST_BUCKETS ? idx : HIST_BUCKETS - 1;
+}
+
+static __always_inline __u16 result_of(int kind, int err)
+{
+	switch (err) {
+	case 0:
+		return kind == EVENT_ANSWERED ? RESULT_OK : RESULT_ABORTED;
+	case ECONNREFUSED:
+		return RESULT_REFUSED;
+	case ETIMEDOUT:
+		return RESULT_TIMEDOUT;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return RESULT_UNREACH;
+	default:
+		return RESULT_ERROR;
+	}
+}
+
+static __always_inline void aggregate(struct sock *sk, __u16 family, const struct identity *id, int kind, int err,
+				      __u64 latency)
+{
+	struct hist_key key = {};
+	struct hist *h;
+	__u64 bucket;
+	__u32 zero = 0;
+
+	key.result = result_of(kind, err);
+	if (cfg.hist_by & BY_CGROUP)
+		key.cgroup_id = id->cgroup_id;
+	if (cfg.hist_by & BY_COMM)
+		__builtin_memcpy(key.comm, id->comm, sizeof(key.comm));
+	if (cfg.hist_by & BY_DADDR) {
+		__u8 saddr[16];
+
+		read_addresses(sk, family, saddr, key.daddr);
+	}
+	if (cfg.hist_by & (BY_FAMILY | BY_DADDR))
+		key.family = family;
+	if (cfg.hist_by & BY_DPORT)
+		key.dport = id->dport;
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		struct hist *empty = bpf_map_lookup_elem(&hist_zero, &zero);
+
+		/* EEXIST: another CPU added it first, and the lookup below finds it. */
+		if (empty)
+			bpf_map_update_elem(&hists, &key, empty, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			count_loss(LOST_HIST);
+			return;
+		}
+	}
+	bucket = hist_bucket(latency);
+	/* clang knows bucket < HIST_BUCKETS and would drop the check the verifier needs: hide it */
+	asm volatile("" : "+r"(bucket));
+	if (bucket < HIST_BUCKETS)
+		__sync_fetch_and_add(&h->buckets[bucket], 1);
+	__sync_fetch_and_add(&h->sum_ns, latency);
+	__sync_fetch_and_add(&h->count, 1);
+}
+
 static __always_inline void on_syn_answered(struct sock *sk, __u16 family, int newstate)
 {
 	struct identity *id = bpf_sk_storage_get(&identities, sk, 0, 0);
@@ -225,6 +333,10 @@ static __always_inline void on_syn_answered(struct sock *sk, __u16 family, int n
 	}
 	if ((kind == EVENT_FAILED && !cfg.report_failures) || latency < cfg.min_latency_ns)
 		goto done;
+	if (cfg.histogram) {
+		aggregate(sk, family, id, kind, err, latency);
+		goto done;
+	}
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -422,5 +534,6 @@ int handle_dns_ingress(struct __sk_buff *skb)
  */
 struct event *unused_event __attribute__((unused));
 struct dns_event *unused_dns_event __attribute__((unused));
+struct hist_key *unused_hist_key __attribute__((unused));
 
 char LICENSE[] SEC("license") = "GPL";

@@ -61,7 +61,9 @@ struct config {
 	__u8 filter_mntns;      /* only mount namespaces in mount_ns_set */
 	__u8 count_attempts;    /* tcpconnect -c: count in the kernel, send no events */
 	__u8 count_by_lport;    /* tcpconnect -c -s: the source port is part of the key */
-	__u8 pad[7];
+	__u8 histogram;         /* tcpconnlat -H: aggregate latencies in hists, send no events */
+	__u8 hist_by;           /* enum hist_by bits: the labels of a histogram's key */
+	__u8 pad[5];
 };
 
 /* Key of tcpconnect -c's in-kernel count map. */
@@ -74,12 +76,59 @@ struct count_key {
 	__u16 pad;
 };
 
+/*
+ * Latency histograms (tcpconnlat -H, the exporter): log-linear buckets of microseconds,
+ * HIST_SLOTS per power of two (at most 1/HIST_SLOTS = 25 % wide, so a bucket's middle is within
+ * 12.5 % of any value in it). Buckets 0-3 hold 0, 1, 2, 3 us; from 4 us on, bucket
+ * 4 * (k - 1) + s holds [(4 + s) << (k - 2), (5 + s) << (k - 2)) for k = log2(us) and sub-bucket s.
+ * The last bucket, from 2^28 us (~4.5 minutes), also holds everything longer.
+ */
+#define HIST_SLOTS 4
+#define HIST_BUCKETS 112
+
+/* Which labels are part of a histogram's key; the result always is. */
+enum hist_by {
+	BY_CGROUP = 1,
+	BY_COMM = 2,
+	BY_DADDR = 4,   /* implies the family */
+	BY_DPORT = 8,
+	BY_FAMILY = 16,
+};
+
+/* How a connect ended, in a histogram's key (Java: event.Result, in this order). */
+enum result {
+	RESULT_OK,
+	RESULT_REFUSED,
+	RESULT_TIMEDOUT,
+	RESULT_UNREACH,
+	RESULT_ABORTED,
+	RESULT_ERROR,
+};
+
+struct hist_key {
+	__u64 cgroup_id;   /* 0 unless BY_CGROUP */
+	__u8 daddr[16];    /* zero unless BY_DADDR */
+	char comm[TASK_COMM_LEN]; /* empty unless BY_COMM */
+	__u16 family;      /* 0 unless BY_FAMILY or BY_DADDR */
+	__u16 dport;       /* 0 unless BY_DPORT */
+	__u16 result;      /* enum result */
+	__u16 pad;
+};
+
+/* Counts only grow; user space takes deltas between reads, so no connect is lost or counted twice. */
+struct hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 buckets[HIST_BUCKETS];
+};
+
 /* Indexes of the counters map: every place where the kernel side gives up, for user space to report. */
 enum loss {
 	LOST_EVENTS,    /* a connect not reported: the ring buffer was full */
 	LOST_COUNTS,    /* tcpconnect -c: a connect not counted, the count map was full */
 	LOST_STORAGE,   /* a connect not traced: no socket storage could be created for it */
 	LOST_DNS,       /* -d: a DNS response not copied, the ring buffer was full */
+	LOST_HIST,      /* -H: a connect not in a histogram, the histogram map was full */
 	NR_LOSSES,
 };
 

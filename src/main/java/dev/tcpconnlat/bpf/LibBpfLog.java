@@ -63,7 +63,8 @@ public final class LibBpfLog {
                 return 0;
             }
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(1024);
+                // the verifier log comes as one line of up to hundreds of KiB (only at load, and only with -v in full)
+                MemorySegment buf = arena.allocate(verbose ? 1 << 20 : 1024);
                 LibC.vsnprintf(buf, format.reinterpret(Long.MAX_VALUE), args);
                 String line = buf.getString(0);
                 if (level == LIBBPF_WARN && !line.isBlank()) {

@@ -4,6 +4,7 @@ import dev.tcpconnlat.bpf.LibBpfLog;
 import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.event.EventLayout;
 import dev.tcpconnlat.event.EventView;
+import dev.tcpconnlat.histogram.HistogramReport;
 import dev.tcpconnlat.output.CountTable;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.Output;
@@ -15,6 +16,9 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
@@ -104,6 +108,38 @@ final class Session {
             table.print(tracer.counts(), out);
             out.flush();
             tracer.reportLosses(this::reportLoss);
+        } catch (IOException e) {
+            // stdout closed
+        }
+        return 0;
+    }
+
+    /**
+     * Histograms in the kernel: prints what happened since the last report every
+     * {@code intervalS} seconds (0: only once stopped), and once more when stopped.
+     */
+    int histogram(TraceConfig config, boolean verbose, HistogramReport report, int intervalS, boolean timestamp)
+            throws IOException {
+        Output out = new Output(new FileOutputStream(FileDescriptor.out));
+        try (Tracer tracer = begin(config, verbose)) {
+            out.println("Tracing TCP connect latency... Hit Ctrl-C to end.");
+            out.flush();
+            long next = System.nanoTime() + intervalS * 1_000_000_000L;
+            boolean last = false;
+            while (!last) {
+                sleep();
+                last = stop.requested();
+                if (last || (intervalS > 0 && System.nanoTime() - next >= 0)) {
+                    next += intervalS * 1_000_000_000L;
+                    out.println("");
+                    if (timestamp) {
+                        out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_LOCAL_TIME));
+                    }
+                    report.print(tracer.histograms(), out);
+                    out.flush();
+                }
+                tracer.reportLosses(this::reportLoss);
+            }
         } catch (IOException e) {
             // stdout closed
         }

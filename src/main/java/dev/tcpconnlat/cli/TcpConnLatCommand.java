@@ -4,7 +4,14 @@ import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
+import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.histogram.HistogramReport;
+import dev.tcpconnlat.trace.CgroupV2;
 import java.math.BigDecimal;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -23,9 +30,19 @@ final class TcpConnLatCommand {
                 "  tcpconnlat -e         # also connects that failed without an answer",
                 "  tcpconnlat -tL -p 181 # timestamps and local ports, process 181 only",
                 "  tcpconnlat -d         # with the DNS name each address came from",
-                "  tcpconnlat --json     # JSON lines");
+                "  tcpconnlat --json     # JSON lines",
+                "  tcpconnlat -H         # a latency histogram (in the kernel), printed on Ctrl-C",
+                "  tcpconnlat -H -i 5 -T --by dport  # one histogram per port, every 5 s, with times");
         CommonOptions.flag(spec, "also list connects that failed without an answer (timeout, unreachable, aborted) "
                 + "and add a RESULT column", "-e", "--errors");
+        CommonOptions.flag(spec, "aggregate latencies into histograms in the kernel and print them (bcc's "
+                + "biolatency format) on Ctrl-C or every -i seconds; nothing per connect reaches user space", "-H", "--histogram");
+        spec.addOption(OptionSpec.builder("-i", "--interval").paramLabel("SECONDS").type(int.class)
+                .description("with -H: print (and restart) the histograms every SECONDS seconds").build());
+        CommonOptions.flag(spec, "with -H: print the time (HH:MM:SS) before each interval", "-T", "--interval-timestamp");
+        CommonOptions.flag(spec, "with -H: a table of milliseconds instead of microseconds", "-m", "--milliseconds");
+        spec.addOption(OptionSpec.builder("--by").paramLabel("LABEL").type(String.class)
+                .description("with -H: one histogram per daddr, dport, comm or unit (the cgroup)").build());
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("MIN_MS")
                 .type(String.class).description("show only connects at least this slow, in milliseconds (e.g. 0.5)")
                 .build());
@@ -43,12 +60,60 @@ final class TcpConnLatCommand {
             throw common.usage("MIN_MS must be a decimal number of milliseconds from 0 to 86400000"
                     + " (at most 6 decimals), not '" + min + "'");
         }
+        long minNs = new BigDecimal(min).movePointRight(6).longValueExact();
+        Session session = new Session("tcpconnlat", System.err);
+        if (parsed.hasMatchedOption("-H")) {
+            return histogram(parsed, common, minNs, errors, session);
+        }
+        for (String option : List.of("-i", "-T", "-m", "--by")) {
+            if (parsed.hasMatchedOption(option)) {
+                throw common.usage(option + " goes with -H (histograms)");
+            }
+        }
         TraceConfig config = common.configure(TraceConfig.builder(TraceConfig.Mode.LATENCY))
-                .minLatencyNs(new BigDecimal(min).movePointRight(6).longValueExact())
+                .minLatencyNs(minNs)
                 .reportFailures(errors)
                 .build();
         DnsCache dns = common.dnsCache();
         EventPrinter printer = common.printer(TextTable.Tool.TCPCONNLAT, dns, false, common.lport(), errors);
-        return new Session("tcpconnlat", System.err).trace(config, common.verbose(), printer, dns);
+        return session.trace(config, common.verbose(), printer, dns);
+    }
+
+    private static int histogram(ParseResult parsed, CommonOptions common, long minNs, boolean errors, Session session)
+            throws Exception {
+        for (String option : List.of("-j", "-t", "-L", "-d")) {
+            if (parsed.hasMatchedOption(option)) {
+                throw common.usage("-H prints histograms, not a line per connect: it cannot be used with " + option);
+            }
+        }
+        int interval = parsed.matchedOptionValue("-i", 0);
+        if (parsed.hasMatchedOption("-i") && interval < 1) {
+            throw common.usage("--interval must be a number of seconds >= 1, not " + interval);
+        }
+        if (parsed.hasMatchedOption("-T") && interval == 0) {
+            throw common.usage("-T stamps each interval: it needs -i");
+        }
+        String byName = parsed.matchedOptionValue("--by", null);
+        HistogramReport.By by = null;
+        if (byName != null) {
+            try {
+                by = HistogramReport.By.valueOf(byName.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw common.usage("--by takes daddr, dport, comm or unit, not '" + byName + "'");
+            }
+        }
+        TraceConfig config = common.configure(TraceConfig.builder(TraceConfig.Mode.HISTOGRAM))
+                .minLatencyNs(minNs)
+                .reportFailures(errors)
+                .histogramBy(by == null ? Set.of() : Set.of(switch (by) {
+                    case DADDR -> TraceConfig.By.DADDR;
+                    case DPORT -> TraceConfig.By.DPORT;
+                    case COMM -> TraceConfig.By.COMM;
+                    case UNIT -> TraceConfig.By.CGROUP;
+                }))
+                .build();
+        CgroupPaths cgroups = by == HistogramReport.By.UNIT ? new CgroupPaths(CgroupV2.root()) : null;
+        HistogramReport report = new HistogramReport(by, errors, parsed.hasMatchedOption("-m"), cgroups);
+        return session.histogram(config, common.verbose(), report, interval, parsed.hasMatchedOption("-T"));
     }
 }

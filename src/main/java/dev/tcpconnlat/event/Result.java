@@ -1,6 +1,9 @@
 package dev.tcpconnlat.event;
 
-/** How a connect ended, as printed in the RESULT column and the JSON "result" field. */
+/**
+ * How a connect ended, as printed in the RESULT column and the JSON "result" field. OK to
+ * ERROR are, in this order, the kernel's {@code enum result} of a histogram key (tcpconn.h).
+ */
 public enum Result {
     /** Answered with SYN-ACK: established. */
     OK,
@@ -21,6 +24,13 @@ public enum Result {
     private static final int ETIMEDOUT = 110;
     private static final int ECONNREFUSED = 111;
     private static final int EHOSTUNREACH = 113;
+
+    private static final Result[] VALUES = values();
+
+    /** The kernel's {@code enum result}. */
+    public static Result ofKernel(int code) {
+        return code >= 0 && code < PENDING.ordinal() ? VALUES[code] : ERROR;
+    }
 
     static Result of(int kind, int errno) {
         if (kind == EventLayout.EVENT_ATTEMPT) {

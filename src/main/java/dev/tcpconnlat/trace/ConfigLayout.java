@@ -24,7 +24,9 @@ import java.lang.foreign.ValueLayout;
  *     __u8 filter_mntns;
  *     __u8 count_attempts;
  *     __u8 count_by_lport;
- *     __u8 pad[7];
+ *     __u8 histogram;
+ *     __u8 hist_by;
+ *     __u8 pad[5];
  * };
  * </pre>
  */
@@ -42,7 +44,9 @@ public final class ConfigLayout {
             ValueLayout.JAVA_BYTE.withName("filter_mntns"),
             ValueLayout.JAVA_BYTE.withName("count_attempts"),
             ValueLayout.JAVA_BYTE.withName("count_by_lport"),
-            MemoryLayout.sequenceLayout(7, ValueLayout.JAVA_BYTE).withName("pad"));
+            ValueLayout.JAVA_BYTE.withName("histogram"),
+            ValueLayout.JAVA_BYTE.withName("hist_by"),
+            MemoryLayout.sequenceLayout(5, ValueLayout.JAVA_BYTE).withName("pad"));
 
     private ConfigLayout() {}
 
@@ -64,6 +68,12 @@ public final class ConfigLayout {
         flag(rodata, "filter_mntns", c.mountNsMap() != null);
         flag(rodata, "count_attempts", c.mode() == TraceConfig.Mode.COUNT);
         flag(rodata, "count_by_lport", c.countByLport());
+        flag(rodata, "histogram", c.mode() == TraceConfig.Mode.HISTOGRAM);
+        int by = 0;
+        for (TraceConfig.By b : c.histogramBy()) {
+            by |= b.bit();
+        }
+        rodata.set(ValueLayout.JAVA_BYTE, offset("hist_by"), (byte) by);
     }
 
     private static long offset(String field) {

@@ -8,7 +8,8 @@ public enum Loss {
     EVENTS("events lost: the ring buffer was full"),
     COUNTS("connects not counted: the count map was full"),
     STORAGE("connects not traced: no socket storage could be created"),
-    DNS("DNS responses lost: the ring buffer was full");
+    DNS("DNS responses lost: the ring buffer was full"),
+    HIST("connects not in a histogram: the histogram map was full");
 
     private final String description;
 

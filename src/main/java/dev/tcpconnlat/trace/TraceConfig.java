@@ -1,7 +1,10 @@
 package dev.tcpconnlat.trace;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What to trace and how; every filter runs in the kernel. Made with {@link #builder}:
@@ -10,8 +13,26 @@ import java.util.List;
  * </pre>
  */
 public final class TraceConfig {
-    /** What the kernel sends: answered connects with latency, attempts, or only counts. */
-    public enum Mode { LATENCY, ATTEMPTS, COUNT }
+    /**
+     * What the kernel sends: answered connects with latency, attempts, only counts of attempts,
+     * or only latency histograms (nothing per connect reaches user space in the last two).
+     */
+    public enum Mode { LATENCY, ATTEMPTS, COUNT, HISTOGRAM }
+
+    /** The labels that can be part of a histogram's key (enum hist_by); the result always is. */
+    public enum By {
+        CGROUP(1), COMM(2), DADDR(4), DPORT(8), FAMILY(16);
+
+        private final int bit;
+
+        By(int bit) {
+            this.bit = bit;
+        }
+
+        int bit() {
+            return bit;
+        }
+    }
 
     /** Default ring buffer size: no loss in back-to-back 80,000-connect storms on 2 cores (bench/run). */
     public static final int DEFAULT_RING_BYTES = 16 << 20;
@@ -32,6 +53,7 @@ public final class TraceConfig {
     private final boolean dns;
     private final long wakeupBytes;
     private final int ringBytes;
+    private final Set<By> histogramBy;
 
     private TraceConfig(Builder b) {
         mode = b.mode;
@@ -47,6 +69,7 @@ public final class TraceConfig {
         dns = b.dns;
         wakeupBytes = b.wakeupBytes;
         ringBytes = b.ringBytes;
+        histogramBy = b.histogramBy.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.histogramBy));
     }
 
     public static Builder builder(Mode mode) {
@@ -91,9 +114,17 @@ public final class TraceConfig {
     /** Size of the ring buffer of events, in bytes. */
     public int ringBytes() { return ringBytes; }
 
+    /** Histogram mode: the labels of each histogram's key, besides the result. */
+    public Set<By> histogramBy() { return histogramBy; }
+
+    /** Whether the sockops program reports connect attempts (it takes the socket's identity as it does). */
+    public boolean reportsAttempts() {
+        return mode == Mode.ATTEMPTS || mode == Mode.COUNT;
+    }
+
     /** Whether programs are attached to the cgroup v2 root (which needs CAP_NET_ADMIN). */
     public boolean usesCgroupPrograms() {
-        return mode != Mode.LATENCY || dns;
+        return reportsAttempts() || dns;
     }
 
     public static final class Builder {
@@ -110,6 +141,7 @@ public final class TraceConfig {
         private boolean dns;
         private long wakeupBytes = DEFAULT_WAKEUP_BYTES;
         private int ringBytes = DEFAULT_RING_BYTES;
+        private final Set<By> histogramBy = EnumSet.noneOf(By.class);
 
         private Builder(Mode mode) {
             this.mode = mode;
@@ -145,6 +177,8 @@ public final class TraceConfig {
             this.ringBytes = bytes;
             return this;
         }
+
+        public Builder histogramBy(Set<By> labels) { histogramBy.addAll(labels); return this; }
 
         public TraceConfig build() {
             return new TraceConfig(this);

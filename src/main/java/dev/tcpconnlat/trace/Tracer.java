@@ -10,6 +10,8 @@ import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.event.ConnectCount;
 import dev.tcpconnlat.event.EventLayout;
 import dev.tcpconnlat.event.EventView;
+import dev.tcpconnlat.event.HistogramKey;
+import dev.tcpconnlat.event.LatencyHistogram;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -63,6 +65,10 @@ public final class Tracer implements AutoCloseable {
     private BpfMap counters;
     private BpfMap events;
     private BpfMap counts;
+    private BpfMap hists;
+    private final MemorySegment histKey = arena.allocate(HistogramKey.LAYOUT);
+    private final MemorySegment histNext = arena.allocate(HistogramKey.LAYOUT);
+    private final MemorySegment histValue = arena.allocate(LatencyHistogram.LAYOUT);
 
     private Tracer(BpfObject object, TraceConfig config) {
         this.object = object;
@@ -94,8 +100,9 @@ public final class Tracer implements AutoCloseable {
         events = object.map("events");
         counters = object.map("counters");
         counts = object.map("counts");
+        hists = object.map("hists");
         events.setMaxEntries(config.ringBytes());
-        object.program("handle_sockops").setAutoload(config.mode() != TraceConfig.Mode.LATENCY);
+        object.program("handle_sockops").setAutoload(config.reportsAttempts());
         object.program("handle_dns_ingress").setAutoload(config.dns());
         try {
             object.load();
@@ -136,7 +143,7 @@ public final class Tracer implements AutoCloseable {
     private void attach() {
         resources.add(object.program("handle_set_state").attach());
         List<String> cgroupPrograms = new ArrayList<>();
-        if (config.mode() != TraceConfig.Mode.LATENCY) {
+        if (config.reportsAttempts()) {
             cgroupPrograms.add("handle_sockops");
         }
         if (config.dns()) {
@@ -220,6 +227,24 @@ public final class Tracer implements AutoCloseable {
         }
         rows.sort(Comparator.comparingLong(ConnectCount::count).reversed());
         return rows;
+    }
+
+    /**
+     * Histogram mode: every histogram in the kernel now. Their counts only grow; take the
+     * difference of two reads for what happened in between. Reading does not stop the kernel
+     * side from adding to them.
+     */
+    public List<LatencyHistogram> histograms() {
+        List<LatencyHistogram> all = new ArrayList<>();
+        MemorySegment prev = MemorySegment.NULL;
+        while (hists.nextKey(prev, histNext)) {
+            histKey.copyFrom(histNext);
+            prev = histKey;
+            if (hists.lookup(histKey, histValue)) {
+                all.add(LatencyHistogram.decode(HistogramKey.decode(histKey), histValue));
+            }
+        }
+        return all;
     }
 
     private static byte[] readObject() {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tcpconnlat.event.ConnectCount;
 import dev.tcpconnlat.event.EventLayout;
+import dev.tcpconnlat.event.HistogramKey;
+import dev.tcpconnlat.event.LatencyHistogram;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
@@ -39,7 +41,9 @@ class LayoutContractTest {
                 Arguments.of("event", EventLayout.LAYOUT),
                 Arguments.of("dns_event", EventLayout.DNS_LAYOUT),
                 Arguments.of("config", ConfigLayout.LAYOUT),
-                Arguments.of("count_key", ConnectCount.KEY_LAYOUT));
+                Arguments.of("count_key", ConnectCount.KEY_LAYOUT),
+                Arguments.of("hist_key", HistogramKey.LAYOUT),
+                Arguments.of("hist", LatencyHistogram.LAYOUT));
     }
 
     @ParameterizedTest(name = "struct {0}")

@@ -1,0 +1,58 @@
+package dev.tcpconnlat.event;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The key of one in-kernel latency histogram (src/main/bpf/tcpconn.h); labels that were not
+ * selected are zero (0, "", family 0, daddr null):
+ * <pre>
+ * struct hist_key {
+ *     __u64 cgroup_id;
+ *     __u8 daddr[16];
+ *     char comm[TASK_COMM_LEN];
+ *     __u16 family;
+ *     __u16 dport;
+ *     __u16 result;
+ *     __u16 pad;
+ * };
+ * </pre>
+ */
+public record HistogramKey(long cgroupId, String comm, int family, String daddr, int dport, Result result) {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("cgroup_id"),
+            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("daddr"),
+            MemoryLayout.sequenceLayout(EventLayout.COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"),
+            ValueLayout.JAVA_SHORT.withName("family"),
+            ValueLayout.JAVA_SHORT.withName("dport"),
+            ValueLayout.JAVA_SHORT.withName("result"),
+            ValueLayout.JAVA_SHORT.withName("pad"));
+    private static final long CGROUP_ID = offset("cgroup_id");
+    private static final long DADDR = offset("daddr");
+    private static final long COMM = offset("comm");
+    private static final long FAMILY = offset("family");
+    private static final long DPORT = offset("dport");
+    private static final long RESULT = offset("result");
+
+    public static HistogramKey decode(MemorySegment key) {
+        int family = EventLayout.u16(key, FAMILY);
+        boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;
+        byte[] comm = key.asSlice(COMM, EventLayout.COMM_LEN).toArray(ValueLayout.JAVA_BYTE);
+        int n = 0;
+        while (n < comm.length && comm[n] != 0) {
+            n++;
+        }
+        return new HistogramKey(EventLayout.u64(key, CGROUP_ID), new String(comm, 0, n, StandardCharsets.UTF_8),
+                family, hasAddress ? Addresses.of(family, key, DADDR) : null, EventLayout.u16(key, DPORT),
+                Result.ofKernel(EventLayout.u16(key, RESULT)));
+    }
+
+    private static long offset(String field) {
+        return LAYOUT.byteOffset(groupElement(field));
+    }
+}
