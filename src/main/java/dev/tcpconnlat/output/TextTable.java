@@ -2,6 +2,8 @@ package dev.tcpconnlat.output;
 
 import dev.tcpconnlat.event.EventView;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The column layouts of bcc's Python tools, so scripts and habits carry over:
@@ -10,66 +12,72 @@ import java.io.IOException;
  * tcpconnect  [TIME(s)  ][UID   ]PID     COMM         IP SADDR            [LPORT  ]DADDR            DPORT [ QUERY]
  * </pre>
  * tcpconnlat's RESULT column (-e) goes before LAT(ms) so that the latency stays last; with -d
- * both tools end with a QUERY column.
+ * both tools end with a QUERY column. Each column is declared once, in {@link #columns}: the
+ * header and every row are printed from that one list.
  */
 public final class TextTable implements EventPrinter {
     /** Which tool's columns. */
     public enum Tool { TCPCONNLAT, TCPCONNECT }
 
-    private final Tool tool;
-    private final boolean timestamp;
-    private final boolean uid;
-    private final boolean lport;
-    private final boolean result;
-    private final QueryColumn query;
-    private final FirstEventClock clock = new FirstEventClock();
+    /** Appends one field of an event to a line, allocating nothing. */
+    @FunctionalInterface
+    interface Field {
+        void append(StringBuilder line, EventView e);
+    }
+
+    /**
+     * One column: its header, the width both are padded to (%-Ns; 0: not padded), what follows
+     * it (a space, or nothing: bcc's formats join some columns without one), and its field.
+     */
+    record Column(String header, int width, String gap, Field field) {}
+
+    private final List<Column> columns;
 
     /** {@code query} is null without -d. */
     public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, QueryColumn query) {
-        this.tool = tool;
-        this.timestamp = timestamp;
-        this.uid = uid;
-        this.lport = lport;
-        this.result = result;
-        this.query = query;
+        this.columns = columns(tool, timestamp, uid, lport, result, query);
+    }
+
+    private static List<Column> columns(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result,
+            QueryColumn query) {
+        List<Column> c = new ArrayList<>();
+        if (timestamp) {
+            FirstEventClock clock = new FirstEventClock();
+            c.add(new Column("TIME(s)", 9, "", (l, e) -> Columns.scaled(l, clock.sinceFirstUs(e.timestampNs()), 6, 3, 0)));
+        }
+        if (uid) {
+            c.add(new Column("UID", 6, "", (l, e) -> l.append(e.uid())));
+        }
+        c.add(new Column("PID", 7, " ", (l, e) -> l.append(e.pid())));
+        c.add(new Column("COMM", 12, " ", (l, e) -> e.appendComm(l, 12, true)));
+        c.add(new Column("IP", 2, " ", (l, e) -> l.append(e.ipVersion())));
+        c.add(new Column("SADDR", 16, " ", (l, e) -> e.appendSaddr(l)));
+        if (lport) {
+            c.add(new Column("LPORT", 6, " ", (l, e) -> l.append(e.lport())));
+        }
+        c.add(new Column("DADDR", 16, " ", (l, e) -> e.appendDaddr(l)));
+        String beforeQuery = query == null ? "" : " ";
+        if (tool == Tool.TCPCONNLAT) {
+            c.add(new Column("DPORT", 5, " ", (l, e) -> l.append(e.dport())));
+            if (result) {
+                c.add(new Column("RESULT", 8, " ", (l, e) -> l.append(e.result().name())));
+            }
+            c.add(new Column("LAT(ms)", 0, beforeQuery, (l, e) -> Columns.scaled(l, e.latencyUs(), 3, 2, 0)));
+        } else {
+            c.add(new Column("DPORT", 6, beforeQuery, (l, e) -> l.append(e.dport())));
+        }
+        if (query != null) {
+            c.add(new Column("QUERY", 0, "", query::append));
+        }
+        return List.copyOf(c);
     }
 
     @Override
     public void header(Output out) throws IOException {
         StringBuilder l = out.line();
-        if (timestamp) {
-            Columns.left(l, "TIME(s)", 9);
-        }
-        if (uid) {
-            Columns.left(l, "UID", 6);
-        }
-        Columns.left(l, "PID", 7);
-        l.append(' ');
-        Columns.left(l, "COMM", 12);
-        l.append(' ');
-        Columns.left(l, "IP", 2);
-        l.append(' ');
-        Columns.left(l, "SADDR", 16);
-        l.append(' ');
-        if (lport) {
-            Columns.left(l, "LPORT", 6);
-            l.append(' ');
-        }
-        Columns.left(l, "DADDR", 16);
-        l.append(' ');
-        if (tool == Tool.TCPCONNLAT) {
-            Columns.left(l, "DPORT", 5);
-            l.append(' ');
-            if (result) {
-                Columns.left(l, "RESULT", 8);
-                l.append(' ');
-            }
-            l.append("LAT(ms)");
-        } else {
-            Columns.left(l, "DPORT", 6);
-        }
-        if (query != null) {
-            l.append(" QUERY");
+        for (Column c : columns) {
+            Columns.left(l, c.header(), c.width());
+            l.append(c.gap());
         }
         out.endLine();
     }
@@ -77,46 +85,11 @@ public final class TextTable implements EventPrinter {
     @Override
     public void print(EventView e, Output out) throws IOException {
         StringBuilder l = out.line();
-        if (timestamp) {
-            Columns.scaled(l, clock.sinceFirstUs(e.timestampNs()), 6, 3, 9);
-        }
-        if (uid) {
-            Columns.left(l, e.uid(), 6);
-        }
-        Columns.left(l, e.pid(), 7);
-        l.append(' ');
-        int start = l.length();
-        e.appendComm(l, 12, true);
-        Columns.pad(l, 12 - (l.length() - start));
-        l.append(' ');
-        Columns.left(l, e.ipVersion(), 2);
-        l.append(' ');
-        start = l.length();
-        e.appendSaddr(l);
-        Columns.pad(l, 16 - (l.length() - start));
-        l.append(' ');
-        if (lport) {
-            Columns.left(l, e.lport(), 6);
-            l.append(' ');
-        }
-        start = l.length();
-        e.appendDaddr(l);
-        Columns.pad(l, 16 - (l.length() - start));
-        l.append(' ');
-        if (tool == Tool.TCPCONNLAT) {
-            Columns.left(l, e.dport(), 5);
-            l.append(' ');
-            if (result) {
-                Columns.left(l, e.result().name(), 8);
-                l.append(' ');
-            }
-            Columns.scaled(l, e.latencyUs(), 3, 2, 0);
-        } else {
-            Columns.left(l, e.dport(), 6);
-        }
-        if (query != null) {
-            l.append(' ');
-            query.append(l, e);
+        for (Column c : columns) {
+            int start = l.length();
+            c.field().append(l, e);
+            Columns.pad(l, c.width() - (l.length() - start));
+            l.append(c.gap());
         }
         out.endLine();
     }
