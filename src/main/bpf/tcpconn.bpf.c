@@ -226,30 +226,65 @@ static __always_inline void fill_identity(struct event *e, const struct identity
 	__builtin_memcpy(e->comm, id->comm, sizeof(e->comm));
 }
 
-/* floor(log2(v)) for v > 0, without loops or branches the verifier must follow. */
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0, shift;
+/*
+ * floor(1e9 * 2^(i/4)) ns for i = HIST_MIN_INDEX .. HIST_MIN_INDEX + HIST_BOUNDS - 1: the upper
+ * bounds (inclusive) of the histogram buckets. Made by
+ *   python3 -c 'import math; print([math.floor(1e9 * 2 ** (i / 4)) for i in range(-80, 41)])'
+ * and checked against the Java side by LatencyHistogramTest. In a section of its own, so that
+ * .rodata holds only cfg.
+ */
+static const __u64 hist_bounds[HIST_BOUNDS] SEC(".rodata.hist") = {
+	953ULL, 1134ULL, 1348ULL, 1603ULL,
+	1907ULL, 2268ULL, 2697ULL, 3207ULL,
+	3814ULL, 4536ULL, 5394ULL, 6415ULL,
+	7629ULL, 9072ULL, 10789ULL, 12831ULL,
+	15258ULL, 18145ULL, 21579ULL, 25662ULL,
+	30517ULL, 36291ULL, 43158ULL, 51324ULL,
+	61035ULL, 72583ULL, 86316ULL, 102648ULL,
+	122070ULL, 145166ULL, 172633ULL, 205296ULL,
+	244140ULL, 290333ULL, 345266ULL, 410593ULL,
+	488281ULL, 580667ULL, 690533ULL, 821187ULL,
+	976562ULL, 1161335ULL, 1381067ULL, 1642375ULL,
+	1953125ULL, 2322670ULL, 2762135ULL, 3284751ULL,
+	3906250ULL, 4645340ULL, 5524271ULL, 6569503ULL,
+	7812500ULL, 9290680ULL, 11048543ULL, 13139006ULL,
+	15625000ULL, 18581361ULL, 22097086ULL, 26278012ULL,
+	31250000ULL, 37162722ULL, 44194173ULL, 52556025ULL,
+	62500000ULL, 74325444ULL, 88388347ULL, 105112051ULL,
+	125000000ULL, 148650889ULL, 176776695ULL, 210224103ULL,
+	250000000ULL, 297301778ULL, 353553390ULL, 420448207ULL,
+	500000000ULL, 594603557ULL, 707106781ULL, 840896415ULL,
+	1000000000ULL, 1189207115ULL, 1414213562ULL, 1681792830ULL,
+	2000000000ULL, 2378414230ULL, 2828427124ULL, 3363585661ULL,
+	4000000000ULL, 4756828460ULL, 5656854249ULL, 6727171322ULL,
+	8000000000ULL, 9513656920ULL, 11313708498ULL, 13454342644ULL,
+	16000000000ULL, 19027313840ULL, 22627416997ULL, 26908685288ULL,
+	32000000000ULL, 38054627680ULL, 45254833995ULL, 53817370576ULL,
+	64000000000ULL, 76109255360ULL, 90509667991ULL, 107634741152ULL,
+	128000000000ULL, 152218510720ULL, 181019335983ULL, 215269482304ULL,
+	256000000000ULL, 304437021440ULL, 362038671967ULL, 430538964609ULL,
+	512000000000ULL, 608874042881ULL, 724077343935ULL, 861077929219ULL,
+	1024000000000ULL,
+};
 
-	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	return r | (__u32)(v >> 1);
-}
-
-/* The bucket of a latency: see HIST_SLOTS in tcpconn.h. */
+/* The bucket of a latency: the first whose bound is not below it (a binary search, unrolled). */
 static __always_inline __u32 hist_bucket(__u64 latency_ns)
 {
-	__u64 us = latency_ns / 1000;
-	__u32 k, idx;
+	__u32 lo = 0, hi = HIST_BOUNDS, mid;
 
-	if (us < HIST_SLOTS)
-		return us;
-	k = log2_u64(us);
-	idx = HIST_SLOTS * (k - 1) + ((us >> (k - 2)) & (HIST_SLOTS - 1));
-	return idx < HIST_BUCKETS ? idx : HIST_BUCKETS - 1;
+#pragma unroll
+	for (int step = 0; step < 7; step++) { /* 2^7 > HIST_BOUNDS */
+		mid = (lo + hi) / 2;
+		/* clang knows mid < HIST_BOUNDS and would drop the check the verifier needs: hide it */
+		asm volatile("" : "+r"(mid));
+		if (lo < hi && mid < HIST_BOUNDS) {
+			if (latency_ns <= hist_bounds[mid])
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+	}
+	return lo;
 }
 
 static __always_inline __u16 result_of(int kind, int err)

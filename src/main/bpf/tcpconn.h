@@ -77,14 +77,15 @@ struct count_key {
 };
 
 /*
- * Latency histograms (tcpconnlat -H, the exporter): log-linear buckets of microseconds,
- * HIST_SLOTS per power of two (at most 1/HIST_SLOTS = 25 % wide, so a bucket's middle is within
- * 12.5 % of any value in it). Buckets 0-3 hold 0, 1, 2, 3 us; from 4 us on, bucket
- * 4 * (k - 1) + s holds [(4 + s) << (k - 2), (5 + s) << (k - 2)) for k = log2(us) and sub-bucket s.
- * The last bucket, from 2^28 us (~4.5 minutes), also holds everything longer.
+ * Latency histograms (tcpconnlat -H, the exporter): exponential buckets, 4 per power of two
+ * (Prometheus native histogram schema 2), of seconds: bucket j holds latencies in
+ * (2^((j + HIST_MIN_INDEX - 1) / 4), 2^((j + HIST_MIN_INDEX) / 4)] seconds, so a bucket is at most
+ * 2^(1/4) - 1 = 19 % wide. Bucket 0 also holds everything shorter (<= 0.95 us), bucket
+ * HIST_BOUNDS everything longer than 2^10 s. The bounds, in ns, are hist_bounds in the BPF source.
  */
-#define HIST_SLOTS 4
-#define HIST_BUCKETS 112
+#define HIST_MIN_INDEX (-80)  /* 2^(-80/4) s = 0.95 us */
+#define HIST_BOUNDS 121       /* up to 2^(40/4) s = 1024 s */
+#define HIST_BUCKETS (HIST_BOUNDS + 1)
 
 /* Which labels are part of a histogram's key; the result always is. */
 enum hist_by {

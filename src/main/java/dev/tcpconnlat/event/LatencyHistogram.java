@@ -8,9 +8,12 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One in-kernel latency histogram and its key (src/main/bpf/tcpconn.h): log-linear buckets of
- * microseconds, {@link #SLOTS} per power of two, so the middle of a bucket is within 12.5 % of
- * every latency in it.
+ * One in-kernel latency histogram and its key (src/main/bpf/tcpconn.h). The buckets are
+ * exponential, 4 per power of two: Prometheus native histogram schema 2, in seconds. Bucket j
+ * holds latencies in ({@link #upperNs upperNs}(j - 1), upperNs(j)], with upperNs(j) =
+ * 1e9 * 2^((j + {@link #MIN_INDEX}) / 4) ns, so it is at most 19 % wide and its middle is within
+ * 9.5 % of every latency in it. Bucket 0 also holds shorter ones, the last every latency over
+ * 1024 s.
  * <pre>
  * struct hist {
  *     __u64 count;
@@ -18,12 +21,21 @@ import java.lang.foreign.ValueLayout;
  *     __u64 buckets[HIST_BUCKETS];
  * };
  * </pre>
- * Bucket i < 4 holds i us; from 4 us on, bucket 4 (k - 1) + s holds [(4 + s) 2^(k-2), (5 + s) 2^(k-2)) us;
- * the last bucket also holds everything longer.
  */
 public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] buckets) {
-    public static final int SLOTS = 4;
-    public static final int BUCKETS = 112;
+    /** The native histogram index (schema 2) of bucket 0: its upper bound is 2^(-80/4) s = 0.95 us. */
+    public static final int MIN_INDEX = -80;
+    /** Buckets with an upper bound; one more holds the rest. */
+    public static final int BOUNDS = 121;
+    public static final int BUCKETS = BOUNDS + 1;
+    private static final long[] UPPER_NS = new long[BOUNDS];
+
+    static {
+        for (int j = 0; j < BOUNDS; j++) {
+            UPPER_NS[j] = (long) Math.floor(1e9 * Math.pow(2, (j + MIN_INDEX) / 4.0));
+        }
+    }
+
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("count"),
             ValueLayout.JAVA_LONG.withName("sum_ns"),
@@ -36,33 +48,34 @@ public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] 
         return new LatencyHistogram(key, EventLayout.u64(value, 0), EventLayout.u64(value, 8), buckets);
     }
 
-    /** The smallest latency, in microseconds, of bucket {@code i}. */
-    public static long lowUs(int i) {
-        if (i < SLOTS) {
-            return i;
+    /** The largest latency of bucket {@code j}, in ns (the kernel's hist_bounds); Long.MAX_VALUE for the last. */
+    public static long upperNs(int j) {
+        return j < BOUNDS ? UPPER_NS[j] : Long.MAX_VALUE;
+    }
+
+    /** The latency just below bucket {@code j}: the upper bound of the one before, 0 for the first. */
+    public static long lowerNs(int j) {
+        return j == 0 ? 0 : UPPER_NS[j - 1];
+    }
+
+    /** The value that stands for bucket {@code j}: its middle (the last bucket: its lower end). */
+    public static long middleNs(int j) {
+        return j < BOUNDS ? (lowerNs(j) + upperNs(j)) / 2 : lowerNs(j);
+    }
+
+    /** The bucket of a latency, as the kernel's hist_bucket() finds it. */
+    public static int bucketOf(long ns) {
+        int lo = 0;
+        int hi = BOUNDS;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ns <= UPPER_NS[mid]) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
         }
-        int k = i / SLOTS + 1;
-        return (long) (SLOTS + i % SLOTS) << (k - 2);
-    }
-
-    /** One more than the largest latency of bucket {@code i} (the last bucket has no end: its start doubled). */
-    public static long endUs(int i) {
-        return i < SLOTS ? i + 1 : lowUs(i) + (1L << (i / SLOTS - 1));
-    }
-
-    /** The value that stands for bucket {@code i}: its middle. */
-    public static long middleUs(int i) {
-        return i < SLOTS ? i : (lowUs(i) + endUs(i)) / 2;
-    }
-
-    /** The bucket of {@code us} microseconds, as the kernel computes it. */
-    public static int bucketOf(long us) {
-        if (us < SLOTS) {
-            return (int) Math.max(us, 0);
-        }
-        int k = 63 - Long.numberOfLeadingZeros(us);
-        int i = SLOTS * (k - 1) + (int) ((us >> (k - 2)) & (SLOTS - 1));
-        return Math.min(i, BUCKETS - 1);
+        return lo;
     }
 
     /** The connects in the buckets (read at one instant, they may be one or two ahead of {@link #count}). */
@@ -95,8 +108,8 @@ public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] 
         return new LatencyHistogram(key, count + other.count, sumNs + other.sumNs, b);
     }
 
-    /** The latency below which a fraction {@code q} of the connects fall, in microseconds (a bucket's middle). */
-    public long quantileUs(double q) {
+    /** The latency below which a fraction {@code q} of the connects fall, in ns (a bucket's middle). */
+    public long quantileNs(double q) {
         long n = total();
         if (n == 0) {
             return 0;
@@ -106,17 +119,17 @@ public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] 
         for (int i = 0; i < BUCKETS; i++) {
             seen += buckets[i];
             if (seen >= rank) {
-                return middleUs(i);
+                return middleNs(i);
             }
         }
-        return middleUs(BUCKETS - 1);
+        return middleNs(BUCKETS - 1);
     }
 
-    /** The largest latency, in microseconds (the middle of the last bucket that is not empty). */
-    public long maxUs() {
+    /** The largest latency, in ns (the middle of the last bucket that is not empty). */
+    public long maxNs() {
         for (int i = BUCKETS - 1; i >= 0; i--) {
             if (buckets[i] > 0) {
-                return middleUs(i);
+                return middleNs(i);
             }
         }
         return 0;

@@ -16,7 +16,7 @@ import java.util.TreeMap;
 /**
  * tcpconnlat -H's report: one bcc-style table per label value (--by), or one in all; with -e
  * one per result too. Each table is followed by a line with the count and p50, p90, p99 and
- * max, from the kernel's fine buckets (so within 12.5 %):
+ * max, from the kernel's fine buckets (so within 9.5 %):
  * <pre>
  * count 1042  p50 0.061 ms  p90 0.089 ms  p99 1016.000 ms  max 3014.656 ms
  * </pre>
@@ -105,10 +105,10 @@ public final class HistogramReport {
 
     static String summary(LatencyHistogram h) {
         return String.format(Locale.ROOT, "count %d  p50 %s  p90 %s  p99 %s  max %s", h.total(),
-                ms(h.quantileUs(0.50)), ms(h.quantileUs(0.90)), ms(h.quantileUs(0.99)), ms(h.maxUs()));
+                ms(h.quantileNs(0.50)), ms(h.quantileNs(0.90)), ms(h.quantileNs(0.99)), ms(h.maxNs()));
     }
 
-    private static String ms(long us) {
-        return String.format(Locale.ROOT, "%.3f ms", us / 1000.0);
+    private static String ms(long ns) {
+        return String.format(Locale.ROOT, "%.3f ms", ns / 1e6);
     }
 }

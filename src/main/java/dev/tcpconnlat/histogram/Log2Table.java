@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * bcc's power-of-two table (print_log2_hist of biolatency, tcprtt), byte for byte, from the
- * kernel's finer buckets: slot i holds [2^(i-1), 2^i - 1] of the unit, slot 1 also 0.
+ * kernel's finer buckets (each counted in the slot of its middle, so within 9.5 %): slot i
+ * holds [2^(i-1), 2^i - 1] of the unit, slot 1 also 0.
  * <pre>
  *      usecs               : count     distribution
  *          0 -> 1          : 0        |                                        |
@@ -26,8 +27,8 @@ final class Log2Table {
             if (h.buckets()[i] == 0) {
                 continue;
             }
-            // in microseconds a fine bucket lies within one slot; in milliseconds it may straddle two: its middle decides
-            long v = millis ? LatencyHistogram.middleUs(i) / 1000 : LatencyHistogram.lowUs(i);
+            // a fine bucket may straddle two slots: its middle decides
+            long v = LatencyHistogram.middleNs(i) / (millis ? 1_000_000 : 1_000);
             int slot = v <= 1 ? 1 : 64 - Long.numberOfLeadingZeros(v);
             slots[slot] += h.buckets()[i];
             last = Math.max(last, slot);

