@@ -100,6 +100,15 @@ struct {
 	__type(value, struct hist);
 } hists SEC(".maps");
 
+/* The exporter: connect attempts per histogram key (result RESULT_OK), counted by sockops. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 10240);
+	__type(key, struct hist_key);
+	__type(value, __u64);
+} attempts SEC(".maps");
+
 /* A zeroed struct hist to insert from (it does not fit on the BPF stack); never written. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -304,6 +313,22 @@ static __always_inline __u16 result_of(int kind, int err)
 	}
 }
 
+/* The labels of a histogram key that cfg.hist_by selects; the caller sets the result. */
+static __always_inline void fill_hist_key(struct hist_key *key, const struct identity *id, __u16 family,
+					  const __u8 *daddr)
+{
+	if (cfg.hist_by & BY_CGROUP)
+		key->cgroup_id = id->cgroup_id;
+	if (cfg.hist_by & BY_COMM)
+		__builtin_memcpy(key->comm, id->comm, sizeof(key->comm));
+	if (cfg.hist_by & BY_DADDR)
+		__builtin_memcpy(key->daddr, daddr, sizeof(key->daddr));
+	if (cfg.hist_by & (BY_FAMILY | BY_DADDR))
+		key->family = family;
+	if (cfg.hist_by & BY_DPORT)
+		key->dport = id->dport;
+}
+
 static __always_inline void aggregate(struct sock *sk, __u16 family, const struct identity *id, int kind, int err,
 				      __u64 latency)
 {
@@ -311,21 +336,12 @@ static __always_inline void aggregate(struct sock *sk, __u16 family, const struc
 	struct hist *h;
 	__u64 bucket;
 	__u32 zero = 0;
+	__u8 saddr[16], daddr[16];
 
+	if (cfg.hist_by & BY_DADDR)
+		read_addresses(sk, family, saddr, daddr);
+	fill_hist_key(&key, id, family, daddr);
 	key.result = result_of(kind, err);
-	if (cfg.hist_by & BY_CGROUP)
-		key.cgroup_id = id->cgroup_id;
-	if (cfg.hist_by & BY_COMM)
-		__builtin_memcpy(key.comm, id->comm, sizeof(key.comm));
-	if (cfg.hist_by & BY_DADDR) {
-		__u8 saddr[16];
-
-		read_addresses(sk, family, saddr, key.daddr);
-	}
-	if (cfg.hist_by & (BY_FAMILY | BY_DADDR))
-		key.family = family;
-	if (cfg.hist_by & BY_DPORT)
-		key.dport = id->dport;
 
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
@@ -411,10 +427,28 @@ int BPF_PROG(handle_set_state, const struct sock *csk, const int oldstate, const
 	return 0;
 }
 
+/* Adds one to the u64 under key in a hash map of counters; false if the map is full. */
+static __always_inline bool increment(void *map, const void *key)
+{
+	__u64 one = 1, *n = bpf_map_lookup_elem(map, key);
+
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return true;
+	}
+	/* EEXIST: another CPU added it first. */
+	if (!bpf_map_update_elem(map, key, &one, BPF_NOEXIST))
+		return true;
+	n = bpf_map_lookup_elem(map, key);
+	if (!n)
+		return false;
+	__sync_fetch_and_add(n, 1);
+	return true;
+}
+
 static __always_inline void count_attempt(struct event *e)
 {
 	struct count_key key = {};
-	__u64 one = 1, *n;
 
 	__builtin_memcpy(key.saddr, e->saddr, sizeof(key.saddr));
 	__builtin_memcpy(key.daddr, e->daddr, sizeof(key.daddr));
@@ -422,19 +456,18 @@ static __always_inline void count_attempt(struct event *e)
 	key.dport = e->dport;
 	if (cfg.count_by_lport)
 		key.lport = e->lport;
-	n = bpf_map_lookup_elem(&counts, &key);
-	if (n) {
-		__sync_fetch_and_add(n, 1);
-		return;
-	}
-	/* EEXIST: another CPU added it first. */
-	if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST)) {
-		n = bpf_map_lookup_elem(&counts, &key);
-		if (n)
-			__sync_fetch_and_add(n, 1);
-		else
-			count_loss(LOST_COUNTS);
-	}
+	if (!increment(&counts, &key))
+		count_loss(LOST_COUNTS);
+}
+
+/* The exporter: an attempt, counted under the labels its answer will have (result RESULT_OK). */
+static __always_inline void count_hist_attempt(const struct identity *id, const struct event *e)
+{
+	struct hist_key key = {};
+
+	fill_hist_key(&key, id, e->family, e->daddr);
+	if (!increment(&attempts, &key))
+		count_loss(LOST_ATTEMPTS);
 }
 
 /* tcpconnect: the port is chosen and the SYN is about to leave, still in the caller's context. */
@@ -454,7 +487,7 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 	if (!id)
 		return 1;
 
-	if (cfg.count_attempts) {
+	if (cfg.count_attempts || cfg.histogram) {
 		e = &scratch;
 	} else {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -489,6 +522,10 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 	}
 	e->lport = ctx->local_port;
 	e->kind = EVENT_ATTEMPT;
+	if (cfg.histogram) {
+		count_hist_attempt(id, e);
+		return 1; /* the identity stays: the answer is aggregated too */
+	}
 	if (cfg.count_attempts)
 		count_attempt(e);
 	else

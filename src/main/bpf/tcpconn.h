@@ -63,7 +63,8 @@ struct config {
 	__u8 count_by_lport;    /* tcpconnect -c -s: the source port is part of the key */
 	__u8 histogram;         /* tcpconnlat -H: aggregate latencies in hists, send no events */
 	__u8 hist_by;           /* enum hist_by bits: the labels of a histogram's key */
-	__u8 pad[5];
+	__u8 hist_attempts;     /* the exporter: count attempts per histogram key too (sockops) */
+	__u8 pad[4];
 };
 
 /* Key of tcpconnect -c's in-kernel count map. */
@@ -112,7 +113,7 @@ struct hist_key {
 	char comm[TASK_COMM_LEN]; /* empty unless BY_COMM */
 	__u16 family;      /* 0 unless BY_FAMILY or BY_DADDR */
 	__u16 dport;       /* 0 unless BY_DPORT */
-	__u16 result;      /* enum result */
+	__u16 result;      /* enum result (RESULT_OK in the attempts map) */
 	__u16 pad;
 };
 
@@ -130,6 +131,7 @@ enum loss {
 	LOST_STORAGE,   /* a connect not traced: no socket storage could be created for it */
 	LOST_DNS,       /* -d: a DNS response not copied, the ring buffer was full */
 	LOST_HIST,      /* -H: a connect not in a histogram, the histogram map was full */
+	LOST_ATTEMPTS,  /* the exporter: an attempt not counted, the attempts map was full */
 	NR_LOSSES,
 };
 

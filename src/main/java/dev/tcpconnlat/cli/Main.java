@@ -9,7 +9,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Entry point: {@code Main tcpconnlat|tcpconnect [options]} (the launchers in the repo root
+ * Entry point: {@code Main tcpconnlat|tcpconnect|tcpconnlat-exporter [options]} (the launchers in the repo root
  * pass the tool name). Every failure is one line on stderr: usage errors exit 2, others 1.
  */
 public final class Main {
@@ -24,10 +24,11 @@ public final class Main {
         CommandSpec spec = switch (tool) {
             case "tcpconnlat" -> TcpConnLatCommand.spec();
             case "tcpconnect" -> TcpConnectCommand.spec();
+            case "tcpconnlat-exporter" -> ExporterCommand.spec();
             default -> null;
         };
         if (spec == null) {
-            err.println("usage: Main tcpconnlat|tcpconnect [options]");
+            err.println("usage: Main tcpconnlat|tcpconnect|tcpconnlat-exporter [options]");
             return 2;
         }
         // Generating libbpf's FFM stubs and parsing with picocli take ~60 ms each: do both at once.
@@ -39,7 +40,11 @@ public final class Main {
             if (CommandLine.printHelpIfRequested(parsed)) {
                 return 0;
             }
-            return tool.equals("tcpconnlat") ? TcpConnLatCommand.run(parsed) : TcpConnectCommand.run(parsed);
+            return switch (tool) {
+                case "tcpconnlat" -> TcpConnLatCommand.run(parsed);
+                case "tcpconnect" -> TcpConnectCommand.run(parsed);
+                default -> ExporterCommand.run(parsed);
+            };
         } catch (ParameterException e) {
             err.println(tool + ": error: " + e.getMessage() + " (see " + tool + " --help)");
             return 2;

@@ -15,6 +15,11 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
+import java.util.function.Function;
 import java.nio.ByteBuffer;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -142,6 +147,37 @@ final class Session {
             }
         } catch (IOException e) {
             // stdout closed
+        }
+        return 0;
+    }
+
+    /**
+     * The exporter: serves the collector made for the tracer on {@code address} until stopped;
+     * the collector reads the kernel's maps at each scrape, so nothing runs between scrapes but
+     * this thread's check for a stop signal.
+     */
+    int export(TraceConfig config, boolean verbose, InetSocketAddress address,
+            Function<Tracer, MultiCollector> collector) {
+        try (Tracer tracer = begin(config, verbose)) {
+            PrometheusRegistry registry = new PrometheusRegistry();
+            registry.register(collector.apply(tracer));
+            HTTPServer server;
+            try {
+                HTTPServer.Builder b = HTTPServer.builder().port(address.getPort()).registry(registry);
+                if (!address.getAddress().isAnyLocalAddress()) {
+                    b.inetAddress(address.getAddress());
+                }
+                server = b.buildAndStart();
+            } catch (IOException | RuntimeException e) {
+                throw new ToolException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+            try (server) {
+                while (!stop.requested()) {
+                    sleep();
+                    tracer.reportLosses(this::reportLoss);
+                }
+            }
         }
         return 0;
     }

@@ -26,7 +26,8 @@ import java.lang.foreign.ValueLayout;
  *     __u8 count_by_lport;
  *     __u8 histogram;
  *     __u8 hist_by;
- *     __u8 pad[5];
+ *     __u8 hist_attempts;
+ *     __u8 pad[4];
  * };
  * </pre>
  */
@@ -46,7 +47,8 @@ public final class ConfigLayout {
             ValueLayout.JAVA_BYTE.withName("count_by_lport"),
             ValueLayout.JAVA_BYTE.withName("histogram"),
             ValueLayout.JAVA_BYTE.withName("hist_by"),
-            MemoryLayout.sequenceLayout(5, ValueLayout.JAVA_BYTE).withName("pad"));
+            ValueLayout.JAVA_BYTE.withName("hist_attempts"),
+            MemoryLayout.sequenceLayout(4, ValueLayout.JAVA_BYTE).withName("pad"));
 
     private ConfigLayout() {}
 
@@ -74,6 +76,7 @@ public final class ConfigLayout {
             by |= b.bit();
         }
         rodata.set(ValueLayout.JAVA_BYTE, offset("hist_by"), (byte) by);
+        flag(rodata, "hist_attempts", c.histogramAttempts());
     }
 
     private static long offset(String field) {

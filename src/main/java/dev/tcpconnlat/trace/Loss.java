@@ -9,7 +9,8 @@ public enum Loss {
     COUNTS("connects not counted: the count map was full"),
     STORAGE("connects not traced: no socket storage could be created"),
     DNS("DNS responses lost: the ring buffer was full"),
-    HIST("connects not in a histogram: the histogram map was full");
+    HIST("connects not in a histogram: the histogram map was full"),
+    ATTEMPTS("connect attempts not counted: the attempts map was full");
 
     private final String description;
 

@@ -54,6 +54,7 @@ public final class TraceConfig {
     private final long wakeupBytes;
     private final int ringBytes;
     private final Set<By> histogramBy;
+    private final boolean histogramAttempts;
 
     private TraceConfig(Builder b) {
         mode = b.mode;
@@ -69,6 +70,7 @@ public final class TraceConfig {
         dns = b.dns;
         wakeupBytes = b.wakeupBytes;
         ringBytes = b.ringBytes;
+        histogramAttempts = b.histogramAttempts;
         histogramBy = b.histogramBy.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.histogramBy));
     }
 
@@ -117,14 +119,17 @@ public final class TraceConfig {
     /** Histogram mode: the labels of each histogram's key, besides the result. */
     public Set<By> histogramBy() { return histogramBy; }
 
-    /** Whether the sockops program reports connect attempts (it takes the socket's identity as it does). */
-    public boolean reportsAttempts() {
-        return mode == Mode.ATTEMPTS || mode == Mode.COUNT;
+    /** Histogram mode: also count connect attempts under each histogram's labels (the exporter). */
+    public boolean histogramAttempts() { return histogramAttempts; }
+
+    /** Whether the sockops program runs: it reports or counts connect attempts. */
+    public boolean usesSockops() {
+        return mode == Mode.ATTEMPTS || mode == Mode.COUNT || (mode == Mode.HISTOGRAM && histogramAttempts);
     }
 
     /** Whether programs are attached to the cgroup v2 root (which needs CAP_NET_ADMIN). */
     public boolean usesCgroupPrograms() {
-        return reportsAttempts() || dns;
+        return usesSockops() || dns;
     }
 
     public static final class Builder {
@@ -142,6 +147,7 @@ public final class TraceConfig {
         private long wakeupBytes = DEFAULT_WAKEUP_BYTES;
         private int ringBytes = DEFAULT_RING_BYTES;
         private final Set<By> histogramBy = EnumSet.noneOf(By.class);
+        private boolean histogramAttempts;
 
         private Builder(Mode mode) {
             this.mode = mode;
@@ -179,6 +185,8 @@ public final class TraceConfig {
         }
 
         public Builder histogramBy(Set<By> labels) { histogramBy.addAll(labels); return this; }
+
+        public Builder histogramAttempts(boolean on) { this.histogramAttempts = on; return this; }
 
         public TraceConfig build() {
             return new TraceConfig(this);

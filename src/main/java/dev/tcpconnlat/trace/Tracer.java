@@ -20,14 +20,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
  * The kernel side, loaded and attached: src/main/bpf/tcpconn.bpf.c configured by a
  * {@link TraceConfig}, and the loop that reads it. Closing it detaches every program and frees
  * every map. Maps are looked up once, at start; reading them allocates nothing that outlives
- * the call.
+ * the call. The map readers may be called from any thread (the exporter's scrapes).
  */
 public final class Tracer implements AutoCloseable {
     private static final String OBJECT = "/bpf/tcpconn.bpf.o";
@@ -66,6 +68,7 @@ public final class Tracer implements AutoCloseable {
     private BpfMap events;
     private BpfMap counts;
     private BpfMap hists;
+    private BpfMap attempts;
     private final MemorySegment histKey = arena.allocate(HistogramKey.LAYOUT);
     private final MemorySegment histNext = arena.allocate(HistogramKey.LAYOUT);
     private final MemorySegment histValue = arena.allocate(LatencyHistogram.LAYOUT);
@@ -101,8 +104,9 @@ public final class Tracer implements AutoCloseable {
         counters = object.map("counters");
         counts = object.map("counts");
         hists = object.map("hists");
+        attempts = object.map("attempts");
         events.setMaxEntries(config.ringBytes());
-        object.program("handle_sockops").setAutoload(config.reportsAttempts());
+        object.program("handle_sockops").setAutoload(config.usesSockops());
         object.program("handle_dns_ingress").setAutoload(config.dns());
         try {
             object.load();
@@ -143,7 +147,7 @@ public final class Tracer implements AutoCloseable {
     private void attach() {
         resources.add(object.program("handle_set_state").attach());
         List<String> cgroupPrograms = new ArrayList<>();
-        if (config.reportsAttempts()) {
+        if (config.usesSockops()) {
             cgroupPrograms.add("handle_sockops");
         }
         if (config.dns()) {
@@ -193,7 +197,7 @@ public final class Tracer implements AutoCloseable {
     }
 
     /** Tells {@code listener} of every loss counter that grew since the last report. */
-    public void reportLosses(LossListener listener) {
+    public synchronized void reportLosses(LossListener listener) {
         for (Loss loss : Loss.values()) {
             long total = lost(loss);
             if (total > reported[loss.ordinal()]) {
@@ -204,13 +208,13 @@ public final class Tracer implements AutoCloseable {
     }
 
     /** How many times the kernel side gave up in this way, in all. */
-    public long lost(Loss loss) {
+    public synchronized long lost(Loss loss) {
         counterKey.set(ValueLayout.JAVA_INT, 0, loss.ordinal());
         return counters.lookup(counterKey, counterValue) ? counterValue.get(ValueLayout.JAVA_LONG, 0) : 0;
     }
 
     /** Count mode: the in-kernel table, most connects first. */
-    public List<ConnectCount> counts() {
+    public synchronized List<ConnectCount> counts() {
         List<ConnectCount> rows = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(ConnectCount.KEY_SIZE);
@@ -234,7 +238,7 @@ public final class Tracer implements AutoCloseable {
      * difference of two reads for what happened in between. Reading does not stop the kernel
      * side from adding to them.
      */
-    public List<LatencyHistogram> histograms() {
+    public synchronized List<LatencyHistogram> histograms() {
         List<LatencyHistogram> all = new ArrayList<>();
         MemorySegment prev = MemorySegment.NULL;
         while (hists.nextKey(prev, histNext)) {
@@ -242,6 +246,20 @@ public final class Tracer implements AutoCloseable {
             prev = histKey;
             if (hists.lookup(histKey, histValue)) {
                 all.add(LatencyHistogram.decode(HistogramKey.decode(histKey), histValue));
+            }
+        }
+        return all;
+    }
+
+    /** Histogram mode with attempts: the connect attempts per key (result OK), counted since start. */
+    public synchronized Map<HistogramKey, Long> attempts() {
+        Map<HistogramKey, Long> all = new HashMap<>();
+        MemorySegment prev = MemorySegment.NULL;
+        while (attempts.nextKey(prev, histNext)) {
+            histKey.copyFrom(histNext);
+            prev = histKey;
+            if (attempts.lookup(histKey, counterValue)) {
+                all.put(HistogramKey.decode(histKey), counterValue.get(ValueLayout.JAVA_LONG, 0));
             }
         }
         return all;

@@ -1,0 +1,51 @@
+package dev.tcpconnlat.cgroup;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Who a cgroup v2 path belongs to, by the names systemd, container runtimes and the kubelet
+ * give their cgroups:
+ * <ul>
+ * <li>{@code unit}: the innermost systemd {@code .service} or {@code .scope};
+ * <li>{@code containerId}: docker ({@code docker-ID.scope}, {@code /docker/ID}), containerd
+ *     ({@code cri-containerd-ID.scope}), cri-o ({@code crio-ID.scope}), podman ({@code libpod-ID.scope}),
+ *     or a 64-hex directory under kubepods (cgroupfs driver);
+ * <li>{@code podUid}: from {@code kubepods-...-podUID.slice} (underscores become dashes) or
+ *     {@code /kubepods/.../podUID}, as kube-state-metrics' kube_pod_info has it.
+ * </ul>
+ * Each is "" when the path says nothing of it.
+ */
+public record CgroupLabels(String unit, String containerId, String podUid) {
+    private static final Pattern CONTAINER = Pattern.compile(
+            "(?:docker|cri-containerd|crio|libpod)-([0-9a-f]{64})\\.scope|([0-9a-f]{64})");
+    private static final Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-[a-z]+)?-pod([0-9a-f_]{36})\\.slice");
+    private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-f-]{36})");
+
+    public static CgroupLabels of(String path) {
+        String unit = "";
+        String container = "";
+        String pod = "";
+        boolean kubepods = false;
+        for (String part : path.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            kubepods |= part.equals("kubepods") || part.startsWith("kubepods-") || part.startsWith("kubepods.");
+            if (part.endsWith(".service") || part.endsWith(".scope")) {
+                unit = part;
+            }
+            Matcher c = CONTAINER.matcher(part);
+            if (c.matches() && (c.group(1) != null || kubepods || path.contains("/docker/"))) {
+                container = c.group(1) != null ? c.group(1) : c.group(2);
+            }
+            Matcher p = SYSTEMD_POD.matcher(part);
+            if (p.matches()) {
+                pod = p.group(1).replace('_', '-');
+            } else if (kubepods && (p = CGROUPFS_POD.matcher(part)).matches()) {
+                pod = p.group(1);
+            }
+        }
+        return new CgroupLabels(unit, container, pod);
+    }
+}
