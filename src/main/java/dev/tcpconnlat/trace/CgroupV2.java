@@ -5,22 +5,29 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on most hosts, .../unified on hybrid ones. */
+/**
+ * Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on most hosts, .../unified on hybrid
+ * ones. The last cgroup2 mount wins: in a container, the host's tree mounted over the pod's own.
+ */
 public final class CgroupV2 {
     private CgroupV2() {}
 
     public static Path root() {
+        Path root = null;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
                 String[] f = line.split(" ");
                 if (f.length > 2 && f[2].equals("cgroup2")) {
-                    return Path.of(unescape(f[1]));
+                    root = Path.of(unescape(f[1]));
                 }
             }
         } catch (IOException e) {
             throw new BpfException("cannot read /proc/mounts: " + e.getMessage());
         }
-        throw new BpfException("no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
+        if (root == null) {
+            throw new BpfException("no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
+        }
+        return root;
     }
 
     /** /proc/mounts writes space, tab, newline and backslash as \ooo. */

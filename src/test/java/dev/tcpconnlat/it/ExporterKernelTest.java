@@ -1,0 +1,217 @@
+package dev.tcpconnlat.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The exporter as shipped, scraped by a real Prometheus server (Debian's prometheus, native
+ * histograms on) on loopback, and checked through Prometheus' HTTP API: labels from real
+ * cgroups named like systemd units and kubelet/containerd containers, quantiles of connects of
+ * known latency, a hostile comm, promtool's lint.
+ */
+class ExporterKernelTest {
+    private static final String ID = "4f1c2b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a";
+    private static final String UID = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @BeforeEach
+    void root() {
+        Kernel.requireRoot();
+    }
+
+    @Test
+    void prometheusScrapesLabelledSeriesAndQuantilesMatchKnownLatencies() throws Exception {
+        Path dir = Files.createTempDirectory("tcpconnlat-prometheus");
+        Path cgroups = Path.of(Kernel.run("bash", "-c", "awk '$3 == \"cgroup2\" {print $2; exit}' /proc/mounts").trim());
+        Path unit = cgroups.resolve("tcpconnlat-test-x.service");
+        Path pod = cgroups.resolve("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                + UID.replace('-', '_') + ".slice");
+        Path container = pod.resolve("cri-containerd-" + ID + ".scope");
+        String nft = "tcpconnlat_exporter_" + ProcessHandle.current().pid();
+        int port = freePort();
+        int promPort = freePort();
+        Process exporter = null;
+        Process prometheus = null;
+        try (Listener fast = new Listener("127.0.0.1"); Listener slow = new Listener("127.0.0.1");
+                Listener fromPod = new Listener("127.0.0.1")) {
+            Files.createDirectories(unit);
+            Files.createDirectories(container);
+            exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                    "127.0.0.1:" + port, "--labels", "unit,cgroup,container_id,pod_uid,comm,dport"))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("exporter.log").toFile()).start();
+            String metricsUrl = "http://127.0.0.1:" + port + "/metrics";
+            await(() -> get(metricsUrl) != null, "the exporter serving " + metricsUrl + ": " + log(dir, "exporter.log"));
+
+            Files.writeString(dir.resolve("prometheus.yml"), """
+                    global:
+                      scrape_interval: 1s
+                    scrape_configs:
+                      - job_name: tcpconnlat
+                        static_configs:
+                          - targets: ['127.0.0.1:%d']
+                    """.formatted(port));
+            prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
+                    "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + promPort,
+                    "--enable-feature=native-histograms")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+
+            // 5 fast connects from a process in x.service, 1 from the "pod", one ~3 s slow (its first
+            // SYNs dropped for 2.5 s), one refused, one from a comm with quotes, a backslash and UTF-8
+            for (int i = 0; i < 5; i++) {
+                Kernel.waitFor(inCgroup(unit, "exec 3<>/dev/tcp/127.0.0.1/" + fast.port()));
+            }
+            Kernel.waitFor(inCgroup(container, "exec 3<>/dev/tcp/127.0.0.1/" + fromPod.port()));
+            Kernel.run("nft", "add table inet " + nft);
+            Kernel.run("nft", "add chain inet " + nft + " out { type filter hook output priority 0 ; }");
+            Kernel.run("nft", "add rule inet " + nft + " out tcp dport " + slow.port() + " tcp flags & (syn | ack) == syn drop");
+            Process slowConnect = Kernel.connect("127.0.0.1", slow.port());
+            int refused = Listener.closedPort("127.0.0.1");
+            Kernel.waitFor(Kernel.connect("127.0.0.1", refused));
+            Kernel.waitFor(Kernel.script("d=$(mktemp -d) && ln -s /bin/bash \"$d/$(printf 'q\"\\\\\\303\\251')\" && \"$d/$(printf 'q\"\\\\\\303\\251')\" -c "
+                    + "'exec 3<>/dev/tcp/127.0.0.1/" + fast.port() + "'; rm -rf $d"));
+            TcpConnLatKernelTest.sleep(2500);
+            Kernel.run("nft", "delete table inet " + nft);
+            assertThat(Kernel.waitFor(slowConnect)).isZero();
+
+            String text = get(metricsUrl);
+            Process lint = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+            lint.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            lint.getOutputStream().close();
+            String lintOut = new String(lint.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(lint.waitFor()).as("promtool check metrics: " + lintOut).isZero();
+            assertThat(lintOut).isEmpty();
+            // classic buckets, cumulative: the ~3 s connect is above le=2.5 and below le=5
+            assertThat(text).contains("dport=\"" + slow.port() + "\",family=\"ipv4\",pod_uid=\"\",result=\"ok\",unit=\"\",le=\"2.5\"} 0")
+                    .contains("dport=\"" + slow.port() + "\",family=\"ipv4\",pod_uid=\"\",result=\"ok\",unit=\"\",le=\"5.0\"} 1");
+
+            String api = "http://127.0.0.1:" + promPort + "/api/v1/query?query=";
+            JsonNode byUnit = awaitQuery(api, "tcpconnlat_connect_attempts_total{unit=\"tcpconnlat-test-x.service\"}",
+                    r -> r.size() == 1 && r.get(0).get("value").get(1).asDouble() == 5, dir);
+            assertThat(byUnit.get(0).get("metric").get("cgroup").asText()).isEqualTo("/tcpconnlat-test-x.service");
+            assertThat(byUnit.get(0).get("metric").get("comm").asText()).isEqualTo("bash");
+            assertThat(byUnit.get(0).get("metric").get("dport").asText()).isEqualTo(Integer.toString(fast.port()));
+
+            JsonNode inPod = awaitQuery(api, "tcpconnlat_connect_attempts_total{pod_uid=\"" + UID + "\"}",
+                    r -> r.size() == 1, dir);
+            assertThat(inPod.get(0).get("metric").get("container_id").asText()).isEqualTo(ID);
+            assertThat(inPod.get(0).get("metric").get("unit").asText()).isEqualTo("cri-containerd-" + ID + ".scope");
+
+            awaitQuery(api, "tcpconnlat_connect_attempts_total{dport=\"" + refused + "\"}", r -> r.size() == 1, dir);
+            JsonNode refusedHist = awaitQuery(api, "histogram_count(tcpconnlat_connect_duration_seconds{dport=\""
+                    + refused + "\"})", r -> r.size() == 1, dir);
+            assertThat(refusedHist.get(0).get("metric").get("result").asText()).isEqualTo("refused");
+
+            // native histogram quantiles: within the bucket error (2^(1/4) - 1 = 19 %)
+            JsonNode slowQ = awaitQuery(api, "histogram_quantile(0.5, tcpconnlat_connect_duration_seconds{dport=\""
+                    + slow.port() + "\"})", r -> r.size() == 1, dir);
+            assertThat(slowQ.get(0).get("value").get(1).asDouble()).as("~3 s").isBetween(3.0 / 1.19, 3.2 * 1.19);
+            JsonNode fastQ = awaitQuery(api, "histogram_quantile(0.99, tcpconnlat_connect_duration_seconds{unit=\""
+                    + "tcpconnlat-test-x.service\"})", r -> r.size() == 1, dir);
+            assertThat(fastQ.get(0).get("value").get(1).asDouble()).as("loopback").isLessThan(0.01);
+
+            String hostile = "q\"\\\u00e9";
+            JsonNode all = awaitQuery(api, "tcpconnlat_connect_attempts_total", r -> {
+                for (JsonNode s : r) {
+                    if (s.get("metric").get("comm").asText().equals(hostile)) {
+                        return true;
+                    }
+                }
+                return false;
+            }, dir);
+            assertThat(all).isNotEmpty();
+        } finally {
+            if (prometheus != null) {
+                prometheus.destroy();
+                prometheus.waitFor(10, TimeUnit.SECONDS);
+            }
+            if (exporter != null) {
+                exporter.destroy();
+                assertThat(exporter.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(exporter.exitValue()).isZero();
+            }
+            Kernel.bash("nft delete table inet " + nft + " 2>/dev/null");
+            Kernel.waitFor(Kernel.bash("rmdir " + container + " " + pod + " " + pod.getParent() + " "
+                    + pod.getParent().getParent() + " " + unit + " 2>/dev/null; rm -rf " + dir));
+        }
+    }
+
+    /** A bash that moves itself into {@code cgroup}, then runs {@code script}. */
+    private static Process inCgroup(Path cgroup, String script) {
+        return Kernel.bash("echo $$ > " + cgroup.resolve("cgroup.procs") + " && " + script);
+    }
+
+    private JsonNode awaitQuery(String api, String query, Predicate<JsonNode> done, Path dir) throws Exception {
+        String url = api + URLEncoder.encode(query, StandardCharsets.UTF_8);
+        JsonNode[] last = new JsonNode[1];
+        await(() -> {
+            String body = get(url);
+            if (body == null) {
+                return false;
+            }
+            try {
+                last[0] = json.readTree(body).get("data").get("result");
+            } catch (IOException e) {
+                return false;
+            }
+            return done.test(last[0]);
+        }, query + " (last: " + last[0] + "; prometheus: " + log(dir, "prometheus.log") + ")");
+        return last[0];
+    }
+
+    private String get(String url) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier ok, String what) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (ok.getAsBoolean()) {
+                return;
+            }
+            TcpConnLatKernelTest.sleep(200);
+        }
+        throw new AssertionError("waited 30 s for " + what);
+    }
+
+    private static String log(Path dir, String name) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(name));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "(no " + name + ")";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
