@@ -52,14 +52,17 @@ aot_fresh() {
 
 # JDK 25's AOT cache (classes loaded and linked, method profiles) from a short training run:
 # a real one (load, attach, one event), so it needs root; without it the tools work as well,
-# only start slower.
+# only start slower. Args (for scripts/package): java binary, jar, cache file.
 train_aot() {
   [ "$(id -u)" -eq 0 ] || return 0
-  local jdk pid
-  jdk=$(find_jdk25) || return 0
-  rm -f "$AOT"
-  "$jdk/bin/java" "${JAVA_FLAGS[@]}" -XX:AOTCacheOutput="$AOT" -Xlog:aot=off -Xlog:cds=off \
-    -jar "$JAR" tcpconnlat > /dev/null 2>&1 &
+  local java=${1:-} jar=${2:-$JAR} aot=${3:-$AOT} jdk pid
+  if [ -z "$java" ]; then
+    jdk=$(find_jdk25) || return 0
+    java=$jdk/bin/java
+  fi
+  rm -f "$aot"
+  "$java" "${JAVA_FLAGS[@]}" -XX:AOTCacheOutput="$aot" -Xlog:aot=off -Xlog:cds=off \
+    -jar "$jar" tcpconnlat > /dev/null 2>&1 &
   pid=$!
   for _ in $(seq 200); do
     grep -qs '^tfd' /proc/$pid/fdinfo/* && break
@@ -71,6 +74,6 @@ train_aot() {
   wait $pid || true
   # A cache the JVM cannot use can stop it from starting at all ("Unable to use AOT cache"):
   # keep it only if the tool starts with it.
-  "$jdk/bin/java" "${JAVA_FLAGS[@]}" -XX:AOTCache="$AOT" -Xlog:aot=off -Xlog:cds=off \
-    -jar "$JAR" tcpconnlat --version > /dev/null 2>&1 || rm -f "$AOT"
+  "$java" "${JAVA_FLAGS[@]}" -XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off \
+    -jar "$jar" tcpconnlat --version > /dev/null 2>&1 || rm -f "$aot"
 }
