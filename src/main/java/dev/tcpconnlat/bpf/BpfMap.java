@@ -38,6 +38,15 @@ public final class BpfMap {
         }
     }
 
+    /** The map's max_entries (for a ring buffer, its size in bytes). */
+    public long maxEntries() {
+        try {
+            return Integer.toUnsignedLong((int) LibBpf.MAP_MAX_ENTRIES.invokeExact(map));
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
     /** Before load: the map's size (for a ring buffer, its bytes: a power of two, a multiple of the page size). */
     public void setMaxEntries(int entries) {
         try {

@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 
 /** An opened (and later loaded) BPF ELF object; closing it unloads its programs and maps. */
 public final class BpfObject implements AutoCloseable {
-    private final Arena arena = Arena.ofShared();
     private final MemorySegment obj;
     private boolean closed;
 
@@ -71,6 +70,6 @@ public final class BpfObject implements AutoCloseable {
             return;
         }
         closed = true;
-        LibBpf.free(LibBpf.OBJECT_CLOSE, obj, arena);
+        LibBpf.free(LibBpf.OBJECT_CLOSE, obj);
     }
 }

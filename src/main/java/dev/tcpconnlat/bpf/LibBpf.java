@@ -61,6 +61,8 @@ final class LibBpf {
             fn("bpf_map__initial_value", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     // int bpf_map__reuse_fd(struct bpf_map *map, int fd);
     static final MethodHandle MAP_REUSE_FD = fn("bpf_map__reuse_fd", FunctionDescriptor.of(C_INT, ADDRESS, C_INT));
+    // __u32 bpf_map__max_entries(const struct bpf_map *map);
+    static final MethodHandle MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(C_INT, ADDRESS));
     // int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries);
     static final MethodHandle MAP_SET_MAX_ENTRIES =
             fn("bpf_map__set_max_entries", FunctionDescriptor.of(C_INT, ADDRESS, C_INT));
@@ -85,24 +87,13 @@ final class LibBpf {
     // int bpf_map_get_next_key(int fd, const void *key, void *next_key);
     static final MethodHandle MAP_GET_NEXT_KEY =
             fn("bpf_map_get_next_key", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS));
-    // struct ring_buffer *ring_buffer__new(int map_fd, ring_buffer_sample_fn sample_cb, void *ctx, const struct ring_buffer_opts *opts);
-    static final MethodHandle RING_BUFFER_NEW =
-            fnErrno("ring_buffer__new", FunctionDescriptor.of(ADDRESS, C_INT, ADDRESS, ADDRESS, ADDRESS));
-    // int ring_buffer__poll(struct ring_buffer *rb, int timeout_ms);
-    static final MethodHandle RING_BUFFER_POLL = fn("ring_buffer__poll", FunctionDescriptor.of(C_INT, ADDRESS, C_INT));
-    // int ring_buffer__consume(struct ring_buffer *rb);
-    static final MethodHandle RING_BUFFER_CONSUME = fn("ring_buffer__consume", FunctionDescriptor.of(C_INT, ADDRESS));
-    // void ring_buffer__free(struct ring_buffer *rb);
-    static final MethodHandle RING_BUFFER_FREE = fn("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
 
-    /** Calls a libbpf destructor ({@code void f(T *p)}) on {@code p}, then frees the Java side's arena. */
-    static void free(MethodHandle destructor, MemorySegment p, Arena arena) {
+    /** Calls a libbpf destructor ({@code void f(T *p)}) on {@code p}. */
+    static void free(MethodHandle destructor, MemorySegment p) {
         try {
             destructor.invokeExact(p);
         } catch (Throwable t) {
             throw rethrow(t);
-        } finally {
-            arena.close();
         }
     }
 

@@ -30,6 +30,22 @@ public final class LibC {
     private static final MethodHandle VSNPRINTF =
             Native.handle(LIBC, "vsnprintf", FunctionDescriptor.of(C_INT, ADDRESS, C_LONG, ADDRESS, ADDRESS));
 
+    // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+    private static final MethodHandle MMAP = Native.handleWithErrno(LIBC, "mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, C_LONG, C_INT, C_INT, C_INT, C_LONG));
+    // int munmap(void *addr, size_t length);
+    private static final MethodHandle MUNMAP = Native.handle(LIBC, "munmap", FunctionDescriptor.of(C_INT, ADDRESS, C_LONG));
+    // int epoll_create1(int flags);
+    private static final MethodHandle EPOLL_CREATE1 =
+            Native.handleWithErrno(LIBC, "epoll_create1", FunctionDescriptor.of(C_INT, C_INT));
+    // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
+    private static final MethodHandle EPOLL_CTL =
+            Native.handleWithErrno(LIBC, "epoll_ctl", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, ADDRESS));
+    // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+    private static final MethodHandle EPOLL_WAIT =
+            Native.handleWithErrno(LIBC, "epoll_wait", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, C_INT, C_INT));
+    // long sysconf(int name);
+    private static final MethodHandle SYSCONF = Native.handle(LIBC, "sysconf", FunctionDescriptor.of(C_LONG, C_INT));
     // sighandler_t signal(int signum, sighandler_t handler);
     private static final MethodHandle SIGNAL =
             Native.handle(LIBC, "signal", FunctionDescriptor.of(ADDRESS, C_INT, ADDRESS));
@@ -107,6 +123,93 @@ public final class LibC {
     public static void defaultSignal(int signal) {
         try {
             var ignored = (MemorySegment) SIGNAL.invokeExact(signal, MemorySegment.NULL); // SIG_DFL
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    private static final int MAP_SHARED = 1;
+    private static final int SC_PAGESIZE = 30;
+    private static final int EPOLL_CLOEXEC = 02000000;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLLIN = 1;
+    /** struct epoll_event: u32 events, u64 data; 12 bytes packed on x86-64, 16 elsewhere: room for either. */
+    public static final long EPOLL_EVENT_SIZE = 16;
+    private static final int EINTR = 4;
+
+    public static long pageSize() {
+        try {
+            return (long) SYSCONF.invokeExact(SC_PAGESIZE);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * mmap(2) of {@code length} bytes of {@code fd} at {@code offset}, shared; unmapped when
+     * {@code arena} closes.
+     */
+    public static MemorySegment mmap(int fd, long offset, long length, int prot, Arena arena) {
+        try {
+            MemorySegment p = (MemorySegment) MMAP.invokeExact(Native.callState(), MemorySegment.NULL, length, prot,
+                    MAP_SHARED, fd, offset);
+            if (p.address() == -1L) {
+                throw new BpfException("cannot map the ring buffer", Native.errno());
+            }
+            return p.reinterpret(length, arena, LibC::munmap);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static void munmap(MemorySegment mapping) {
+        try {
+            int ignored = (int) MUNMAP.invokeExact(mapping, mapping.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** An epoll instance watching {@code fd} for input; {@code event} is scratch space of {@link #EPOLL_EVENT_SIZE}. */
+    public static int epollFor(int fd, MemorySegment event) {
+        try {
+            int epfd = (int) EPOLL_CREATE1.invokeExact(Native.callState(), EPOLL_CLOEXEC);
+            if (epfd < 0) {
+                throw new BpfException("epoll_create1", Native.errno());
+            }
+            event.fill((byte) 0);
+            event.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
+            if ((int) EPOLL_CTL.invokeExact(Native.callState(), epfd, EPOLL_CTL_ADD, fd, event) < 0) {
+                int errno = Native.errno();
+                close(epfd);
+                throw new BpfException("epoll_ctl", errno);
+            }
+            return epfd;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** epoll_wait(2) for one event; 0 on timeout or EINTR. Allocates nothing. */
+    public static int epollWait(int epfd, MemorySegment event, int timeoutMs) {
+        try {
+            int n = (int) EPOLL_WAIT.invokeExact(Native.callState(), epfd, event, 1, timeoutMs);
+            if (n < 0) {
+                int errno = Native.errno();
+                if (errno == EINTR) {
+                    return 0;
+                }
+                throw new BpfException("epoll_wait", errno);
+            }
+            return n;
+        } catch (RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -93,9 +93,9 @@ public final class EventLayout {
     public static final long DNS_TS_NS = DNS_LAYOUT.byteOffset(groupElement("ts_ns"));
     public static final long DNS_PAYLOAD = DNS_LAYOUT.byteOffset(groupElement("payload"));
 
-    /** The kind of any record. */
-    public static int kind(MemorySegment record) {
-        return u32(record, KIND);
+    /** The kind of any record, at {@code offset} of {@code segment}. */
+    public static int kind(MemorySegment segment, long offset) {
+        return u32(segment, offset + KIND);
     }
 
     private EventLayout() {}
@@ -116,10 +116,10 @@ public final class EventLayout {
         return Short.toUnsignedInt(e.get(ValueLayout.JAVA_SHORT, offset));
     }
 
-    /** Length of the NUL-terminated comm. */
-    public static int commLength(MemorySegment e) {
+    /** Length of the NUL-terminated comm of the event at {@code base}. */
+    public static int commLength(MemorySegment e, long base) {
         int n = 0;
-        while (n < COMM_LEN && e.get(ValueLayout.JAVA_BYTE, COMM + n) != 0) {
+        while (n < COMM_LEN && e.get(ValueLayout.JAVA_BYTE, base + COMM + n) != 0) {
             n++;
         }
         return n;

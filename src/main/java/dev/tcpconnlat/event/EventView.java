@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class EventView {
     private MemorySegment e;
+    private long base;
     private final byte[] commBytes = new byte[COMM_LEN];
     private final ByteBuffer commIn = ByteBuffer.wrap(commBytes);
     private final CharBuffer commOut = CharBuffer.allocate(COMM_LEN);
@@ -26,16 +27,22 @@ public final class EventView {
             .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
 
     public EventView wrap(MemorySegment record) {
-        this.e = record;
+        return wrap(record, 0);
+    }
+
+    /** The record at {@code offset} of {@code segment} (in place in the ring buffer). */
+    public EventView wrap(MemorySegment segment, long offset) {
+        this.e = segment;
+        this.base = offset;
         return this;
     }
 
     public long timestampNs() {
-        return u64(e, TS_NS);
+        return u64(e, base + TS_NS);
     }
 
     public long latencyNs() {
-        return u64(e, LATENCY_NS);
+        return u64(e, base + LATENCY_NS);
     }
 
     /** Whole microseconds, as bcc's delta_us. */
@@ -49,24 +56,24 @@ public final class EventView {
     }
 
     public long cgroupId() {
-        return u64(e, CGROUP_ID);
+        return u64(e, base + CGROUP_ID);
     }
 
     public int pid() {
-        return u32(e, PID);
+        return u32(e, base + PID);
     }
 
     public int tid() {
-        return u32(e, TID);
+        return u32(e, base + TID);
     }
 
     /** The uid as an unsigned number. */
     public long uid() {
-        return Integer.toUnsignedLong(u32(e, UID));
+        return Integer.toUnsignedLong(u32(e, base + UID));
     }
 
     public int family() {
-        return u16(e, FAMILY);
+        return u16(e, base + FAMILY);
     }
 
     /** 4 or 6, bcc's IP column. */
@@ -75,19 +82,19 @@ public final class EventView {
     }
 
     public int lport() {
-        return u16(e, LPORT);
+        return u16(e, base + LPORT);
     }
 
     public int dport() {
-        return u16(e, DPORT);
+        return u16(e, base + DPORT);
     }
 
     public int errno() {
-        return u32(e, ERR);
+        return u32(e, base + ERR);
     }
 
     public Result result() {
-        return Result.of(kind(e), errno());
+        return Result.of(u32(e, base + KIND), errno());
     }
 
     /**
@@ -97,8 +104,8 @@ public final class EventView {
      * Allocates nothing.
      */
     public void appendComm(StringBuilder out, int max, boolean escapeControls) {
-        int n = commLength(e);
-        MemorySegment.copy(e, ValueLayout.JAVA_BYTE, COMM, commBytes, 0, n);
+        int n = commLength(e, base);
+        MemorySegment.copy(e, ValueLayout.JAVA_BYTE, base + COMM, commBytes, 0, n);
         commIn.clear().limit(n);
         commOut.clear();
         utf8.reset().decode(commIn, commOut, true);
@@ -119,7 +126,7 @@ public final class EventView {
     }
 
     private void appendAddress(StringBuilder out, long offset) {
-        Addresses.append(out, family(), e, offset);
+        Addresses.append(out, family(), e, base + offset);
     }
 
     /** The comm as the process set it (decoded as UTF-8, control characters kept). */
@@ -130,11 +137,11 @@ public final class EventView {
     }
 
     public String saddr() {
-        return Addresses.of(family(), e, SADDR);
+        return Addresses.of(family(), e, base + SADDR);
     }
 
     public String daddr() {
-        return Addresses.of(family(), e, DADDR);
+        return Addresses.of(family(), e, base + DADDR);
     }
 
     /** A copy that outlives the ring buffer record. */

@@ -175,13 +175,13 @@ public final class Tracer implements AutoCloseable {
      */
     public void stream(Listener listener, BooleanSupplier stop) throws Exception {
         EventView view = new EventView();
-        RingBuffer ring = new RingBuffer(events, record -> {
-            if (EventLayout.kind(record) == EventLayout.DNS_RESPONSE) {
-                listener.onDnsResponse(record.asSlice(EventLayout.DNS_PAYLOAD, EventLayout.u16(record, EventLayout.DNS_LEN))
-                        .asByteBuffer(), EventLayout.u16(record, EventLayout.DNS_WIRE_LEN),
-                        EventLayout.u64(record, EventLayout.DNS_TS_NS));
+        RingBuffer ring = new RingBuffer(events, (data, at, length) -> {
+            if (EventLayout.kind(data, at) == EventLayout.DNS_RESPONSE) {
+                listener.onDnsResponse(data.asSlice(at + EventLayout.DNS_PAYLOAD, EventLayout.u16(data, at + EventLayout.DNS_LEN))
+                        .asByteBuffer(), EventLayout.u16(data, at + EventLayout.DNS_WIRE_LEN),
+                        EventLayout.u64(data, at + EventLayout.DNS_TS_NS));
             } else {
-                listener.onConnect(view.wrap(record));
+                listener.onConnect(view.wrap(data, at));
             }
         });
         resources.add(ring);
