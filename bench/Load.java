@@ -22,18 +22,8 @@ public class Load {
         long stormEvery = Long.parseLong(args[2]);
         int stormConnects = Integer.parseInt(args[3]);
         InetAddress host = InetAddress.getByName(args[4]);
-        ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(host, 0), 4096);
+        ServerSocket server = Acceptor.start(host);
         target = new InetSocketAddress(host, server.getLocalPort());
-        Thread.ofPlatform().daemon().start(() -> {
-            while (true) {
-                try {
-                    server.accept().close();
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
         System.out.println("port " + server.getLocalPort());
         System.out.flush();
         long end = System.nanoTime() + seconds * 1_000_000_000L;

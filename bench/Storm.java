@@ -15,17 +15,7 @@ public class Storm {
         int connects = Integer.parseInt(args[0]);
         int threads = Integer.parseInt(args[1]);
         InetAddress host = InetAddress.getByName(args[2]);
-        ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(host, 0), 4096);
-        Thread.ofPlatform().daemon().start(() -> {
-            while (true) {
-                try {
-                    server.accept().close();
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
+        ServerSocket server = Acceptor.start(host);
         System.out.println("port " + server.getLocalPort());
         System.out.flush();
         java.nio.file.Path go = java.nio.file.Path.of(args[3]);

@@ -10,6 +10,14 @@ AOT=$ROOT/target/tcpconnlat.aot
 JAVA_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-UsePerfData -Xms8m -Xmx16m -Xss256k
   -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m)
 
+# The flags of one tool on top of JAVA_FLAGS (the last -Xmx wins): a scrape of the exporter
+# builds every series at once (up to 10,240 histograms of each kind, ~30 MB of text).
+tool_flags() {
+  case $1 in
+    tcpconnlat-exporter) echo -Xmx160m ;;
+  esac
+}
+
 # Prints the home of a JDK >= 25: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 find_jdk25() {
   local h v

@@ -127,6 +127,11 @@ public final class TraceConfig {
         return mode == Mode.ATTEMPTS || mode == Mode.COUNT || (mode == Mode.HISTOGRAM && histogramAttempts);
     }
 
+    /** Whether records reach user space through the ring buffer (not in count and histogram modes, unless -d). */
+    public boolean usesRing() {
+        return mode == Mode.LATENCY || mode == Mode.ATTEMPTS || dns;
+    }
+
     /** Whether programs are attached to the cgroup v2 root (which needs CAP_NET_ADMIN). */
     public boolean usesCgroupPrograms() {
         return usesSockops() || dns;

@@ -105,7 +105,8 @@ public final class Tracer implements AutoCloseable {
         counts = object.map("counts");
         hists = object.map("hists");
         attempts = object.map("attempts");
-        events.setMaxEntries(config.ringBytes());
+        // a ring nobody reads (count and histogram modes) needs no memory
+        events.setMaxEntries(config.usesRing() ? config.ringBytes() : TraceConfig.MIN_RING_BYTES);
         object.program("handle_sockops").setAutoload(config.usesSockops());
         object.program("handle_dns_ingress").setAutoload(config.dns());
         try {

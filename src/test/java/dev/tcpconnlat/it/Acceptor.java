@@ -5,6 +5,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A TCP server that accepts and closes every connection, so that storms never fill its backlog. */
 final class Acceptor implements AutoCloseable {
@@ -37,6 +40,19 @@ final class Acceptor implements AutoCloseable {
             }
         }
         return made;
+    }
+
+    /** A storm: {@code threads} threads of {@code each} connects at once; returns how many were answered. */
+    int storm(int threads, int each) throws InterruptedException {
+        AtomicInteger made = new AtomicInteger();
+        List<Thread> clients = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            clients.add(Thread.ofPlatform().start(() -> made.addAndGet(connects(each))));
+        }
+        for (Thread c : clients) {
+            c.join();
+        }
+        return made.get();
     }
 
     @Override

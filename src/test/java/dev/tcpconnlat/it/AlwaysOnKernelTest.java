@@ -7,9 +7,7 @@ import dev.tcpconnlat.trace.Tracer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,17 +52,11 @@ class AlwaysOnKernelTest {
     void printedPlusReportedLostIsEveryConnect() throws Exception {
         long self = ProcessHandle.current().pid();
         try (Acceptor server = new Acceptor("127.0.0.1")) {
-            AtomicInteger made = new AtomicInteger();
+            int made;
             List<String> lines;
             String stderr;
             try (Tool tool = Tool.start("tcpconnlat", "-b", "4K", "-p", Long.toString(self))) {
-                List<Thread> clients = new ArrayList<>();
-                for (int t = 0; t < 2; t++) {
-                    clients.add(Thread.ofPlatform().start(() -> made.addAndGet(server.connects(4000))));
-                }
-                for (Thread c : clients) {
-                    c.join();
-                }
+                made = server.storm(2, 4000);
                 TcpConnLatKernelTest.sleep(300);
                 assertThat(tool.interrupt()).isZero();
                 lines = tool.lines(Duration.ofMillis(300));
@@ -78,7 +70,7 @@ class AlwaysOnKernelTest {
                 lost = Long.parseLong(m.group(1));
             }
             assertThat(lost).as("the 4 KiB ring overflowed; stderr: " + stderr).isPositive();
-            assertThat(printed + lost).as("printed " + printed + " + lost " + lost).isEqualTo(made.get());
+            assertThat(printed + lost).as("printed " + printed + " + lost " + lost).isEqualTo(made);
         }
     }
 

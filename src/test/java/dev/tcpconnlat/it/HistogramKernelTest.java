@@ -3,11 +3,9 @@ package dev.tcpconnlat.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,14 +88,7 @@ class HistogramKernelTest {
         try (Acceptor server = new Acceptor("127.0.0.1");
                 Tool tool = Tool.start("tcpconnlat", "-H", "-i", "1", "-T", "-p",
                         Long.toString(ProcessHandle.current().pid()))) {
-            AtomicInteger made = new AtomicInteger();
-            List<Thread> clients = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                clients.add(Thread.ofPlatform().start(() -> made.addAndGet(server.connects(15_000))));
-            }
-            for (Thread c : clients) {
-                c.join();
-            }
+            int made = server.storm(2, 15_000);
             TcpConnLatKernelTest.sleep(1500);
             assertThat(tool.interrupt()).isZero();
             List<String> lines = tool.lines(Duration.ofMillis(300));
@@ -105,7 +96,7 @@ class HistogramKernelTest {
             long sum = lines.stream().map(SUMMARY::matcher).filter(Matcher::matches)
                     .mapToLong(m -> Long.parseLong(m.group(1))).sum();
             assertThat(intervals).as("intervals printed: " + lines).isGreaterThan(1);
-            assertThat(sum).isEqualTo(made.get());
+            assertThat(sum).isEqualTo(made);
             assertThat(tool.stderr()).isEmpty();
         }
     }
