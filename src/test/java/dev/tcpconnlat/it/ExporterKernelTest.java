@@ -153,6 +153,34 @@ class ExporterKernelTest {
         }
     }
 
+    /** The worst case the kernel map allows: 10,000 series in one scrape (an earlier 16 MiB heap ran out). */
+    @Test
+    void tenThousandSeriesAreServed() throws Exception {
+        int port = freePort();
+        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                "127.0.0.1:" + port, "--labels", "dport")).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String url = "http://127.0.0.1:" + port + "/metrics";
+            await(() -> get(url) != null, "the exporter serving " + url);
+            int refused = 0;
+            for (int p = 30000; refused < 10_000 && p < 65536; p++) {
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", p), 1000);
+                } catch (IOException e) {
+                    refused++;
+                }
+            }
+            String text = get(url);
+            assertThat(text).as("a scrape of 10,000 series").isNotNull();
+            assertThat(text.lines().filter(l -> l.startsWith("tcpconnlat_connect_duration_seconds_count{")).count())
+                    .isGreaterThanOrEqualTo(10_000);
+        } finally {
+            exporter.destroy();
+            assertThat(exporter.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     /** A bash that moves itself into {@code cgroup}, then runs {@code script}. */
     private static Process inCgroup(Path cgroup, String script) {
         return Kernel.bash("echo $$ > " + cgroup.resolve("cgroup.procs") + " && " + script);
@@ -178,7 +206,7 @@ class ExporterKernelTest {
 
     private String get(String url) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
                     .build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : null;
         } catch (IOException e) {
