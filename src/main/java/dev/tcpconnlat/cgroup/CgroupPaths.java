@@ -18,10 +18,18 @@ public final class CgroupPaths {
     public static final int CAPACITY = 16_384;
     private static final long RESCAN_NS = 1_000_000_000L;
 
+    /** A cgroup's path and what it says of its owner. */
+    public record Named(String path, CgroupLabels labels) {
+        /** The unit, or the path when the cgroup is no systemd unit (e.g. "/" or "/user.slice"). */
+        public String unitOrPath() {
+            return labels.unit().isEmpty() ? path : labels.unit();
+        }
+    }
+
     private final Path root;
-    private final Map<Long, String> byId = new LinkedHashMap<>(256, 0.75f, true) {
+    private final Map<Long, Named> byId = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Long, Named> eldest) {
             return size() > CAPACITY;
         }
     };
@@ -34,19 +42,25 @@ public final class CgroupPaths {
 
     /** The cgroup's path, or null if no cgroup has (or had, while this ran) that id. */
     public String path(long id) {
-        String p = byId.get(id);
-        if (p == null && System.nanoTime() - lastScan >= RESCAN_NS) {
+        Named n = named(id);
+        return n == null ? null : n.path();
+    }
+
+    /** The cgroup's path and labels, or null if no cgroup has (or had, while this ran) that id. */
+    public synchronized Named named(long id) {
+        Named n = byId.get(id);
+        if (n == null && System.nanoTime() - lastScan >= RESCAN_NS) {
             scan();
-            p = byId.get(id);
+            n = byId.get(id);
         }
-        if (p == null) {
+        if (n == null) {
             unresolved++;
         }
-        return p;
+        return n;
     }
 
     /** Look-ups that found no path. */
-    public long unresolved() {
+    public synchronized long unresolved() {
         return unresolved;
     }
 
@@ -56,8 +70,11 @@ public final class CgroupPaths {
             dirs.filter(Files::isDirectory).forEach(d -> {
                 try {
                     long ino = ((Number) Files.getAttribute(d, "unix:ino")).longValue();
-                    String rel = root.relativize(d).toString();
-                    byId.put(ino, "/" + rel);
+                    String path = "/" + root.relativize(d);
+                    Named old = byId.get(ino);
+                    if (old == null || !old.path().equals(path)) {
+                        byId.put(ino, new Named(path, CgroupLabels.of(path)));
+                    }
                 } catch (IOException | UncheckedIOException e) {
                     // removed while walking
                 }

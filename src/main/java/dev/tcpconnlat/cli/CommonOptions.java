@@ -1,6 +1,8 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.bpf.LibC;
+import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.trace.CgroupV2;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,7 +122,8 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
     /** The -t/-L/-d table or the JSON lines. */
     EventPrinter printer(TextTable.Tool tool, DnsCache cache, boolean uid, boolean lportColumn, boolean result) {
         QueryColumn query = cache == null ? null : new QueryColumn(cache);
-        return json ? new JsonLines(query) : new TextTable(tool, timestamp, uid, lportColumn, result, query);
+        return json ? new JsonLines(query, new CgroupPaths(CgroupV2.root()))
+                : new TextTable(tool, timestamp, uid, lportColumn, result, query);
     }
 
     ParameterException usage(String message) {

@@ -134,19 +134,20 @@ public final class ConnectMetrics implements MultiCollector {
         }
         names.add("family");
         values.add(k.family() == 2 ? "ipv4" : "ipv6");
-        String path = null;
-        CgroupLabels who = null;
+        CgroupPaths.Named cgroup = null;
         for (Label label : labels) {
-            if (label.keyPart() == dev.tcpconnlat.trace.TraceConfig.By.CGROUP && who == null) {
-                path = cgroups.path(k.cgroupId());
-                who = CgroupLabels.of(path == null ? "" : path);
+            if (label.keyPart() == dev.tcpconnlat.trace.TraceConfig.By.CGROUP && cgroup == null) {
+                cgroup = cgroups.named(k.cgroupId());
+                if (cgroup == null) {
+                    cgroup = new CgroupPaths.Named("", new CgroupLabels("", "", ""));
+                }
             }
             names.add(label.labelName());
             values.add(switch (label) {
-                case UNIT -> who.unit();
-                case CGROUP -> path == null ? "" : path;
-                case CONTAINER_ID -> who.containerId();
-                case POD_UID -> who.podUid();
+                case UNIT -> cgroup.labels().unit();
+                case CGROUP -> cgroup.path();
+                case CONTAINER_ID -> cgroup.labels().containerId();
+                case POD_UID -> cgroup.labels().podUid();
                 case COMM -> k.comm();
                 case DADDR -> k.daddr();
                 case DPORT -> Integer.toString(k.dport());

@@ -90,8 +90,8 @@ public final class HistogramReport {
     }
 
     private String unit(long cgroupId) {
-        String path = cgroups.path(cgroupId);
-        return path != null ? path : "cgroup " + cgroupId;
+        CgroupPaths.Named n = cgroups.named(cgroupId);
+        return n != null ? n.unitOrPath() : "cgroup " + cgroupId;
     }
 
     /** Numbers in labels sort as numbers (dport = 80 before dport = 443). */

@@ -2,6 +2,7 @@ package dev.tcpconnlat.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tcpconnlat.cgroup.CgroupPaths;
 import dev.tcpconnlat.dns.DnsCache;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
@@ -12,6 +13,8 @@ import java.time.Instant;
 /**
  * One JSON object per line with every field of the event, written by Jackson.
  * Attempts (tcpconnect) have no latency, result or errno yet, so those keys are absent.
+ * {@code unit} is the systemd unit (service or scope) of the connecting process's cgroup, or
+ * null, and {@code container_id} is there when the cgroup is a container's.
  * With -d, {@code query} is the name whose DNS answer held the destination (null when none
  * did) and {@code query_gap_us} the microseconds from that answer to the connect.
  */
@@ -22,9 +25,12 @@ public final class JsonLines implements EventPrinter {
     private final JsonGenerator json;
     private final QueryColumn query;
 
-    /** {@code query} is null without -d. */
-    public JsonLines(QueryColumn query) {
+    private final CgroupPaths cgroups;
+
+    /** {@code query} is null without -d; {@code cgroups} names each connect's unit and container. */
+    public JsonLines(QueryColumn query, CgroupPaths cgroups) {
         this.query = query;
+        this.cgroups = cgroups;
         try {
             // No root value separator: Jackson's default puts a space before every object after
             // the first, and JSON-lines readers (and grep '^{') expect each line to start with '{'.
@@ -63,6 +69,16 @@ public final class JsonLines implements EventPrinter {
         json.writeStringField("daddr", e.daddr());
         json.writeNumberField("dport", e.dport());
         json.writeNumberField("cgroup_id", e.cgroupId());
+        CgroupPaths.Named cgroup = cgroups.named(e.cgroupId());
+        String unit = cgroup == null ? "" : cgroup.labels().unit();
+        if (unit.isEmpty()) {
+            json.writeNullField("unit");
+        } else {
+            json.writeStringField("unit", unit);
+        }
+        if (cgroup != null && !cgroup.labels().containerId().isEmpty()) {
+            json.writeStringField("container_id", cgroup.labels().containerId());
+        }
         if (e.result() != Result.PENDING) {
             json.writeNumberField("latency_us", e.latencyUs());
             json.writeStringField("result", e.result().name());

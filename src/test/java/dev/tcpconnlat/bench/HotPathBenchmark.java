@@ -1,5 +1,6 @@
 package dev.tcpconnlat.bench;
 
+import dev.tcpconnlat.cgroup.CgroupPaths;
 import dev.tcpconnlat.event.ConnectEvent;
 import dev.tcpconnlat.event.EncodedEvent;
 import dev.tcpconnlat.event.EventView;
@@ -7,6 +8,7 @@ import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.output.JsonLines;
 import dev.tcpconnlat.output.Output;
 import dev.tcpconnlat.output.TextTable;
+import dev.tcpconnlat.trace.CgroupV2;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
@@ -42,7 +44,7 @@ public class HotPathBenchmark {
     private final EventView view = new EventView();
     private final Output out = new Output(OutputStream.nullOutputStream());
     private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, false, null);
-    private final JsonLines json = new JsonLines(null);
+    private final JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
 
     @Setup
     public void setUp() {

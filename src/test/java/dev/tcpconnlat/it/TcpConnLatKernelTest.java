@@ -207,6 +207,32 @@ class TcpConnLatKernelTest {
         }
     }
 
+    /**
+     * A process in a cgroup named like a systemd unit: both tools' JSON carry "unit", and
+     * -H --by unit has a table for it.
+     */
+    @Test
+    void jsonAndHistogramsNameTheUnit() throws Exception {
+        java.nio.file.Path cgroups = java.nio.file.Path.of(Kernel.run("bash", "-c",
+                "awk '$3 == \"cgroup2\" {print $2; exit}' /proc/mounts").trim());
+        java.nio.file.Path unit = cgroups.resolve("tcpconnlat-json-test.service");
+        java.nio.file.Files.createDirectories(unit);
+        try (Listener server = new Listener("127.0.0.1"); Tool latJson = Tool.start("tcpconnlat", "--json");
+                Tool connectJson = Tool.start("tcpconnect", "-j"); Tool hist = Tool.start("tcpconnlat", "-H", "--by", "unit")) {
+            Process p = Kernel.bash("echo $$ > " + unit.resolve("cgroup.procs") + " && exec 3<>/dev/tcp/127.0.0.1/" + server.port());
+            Kernel.waitFor(p);
+            for (Tool json : List.of(latJson, connectJson)) {
+                JsonNode e = new ObjectMapper().readTree(json.await(l -> l.contains("\"pid\":" + p.pid() + ","), WAIT));
+                assertThat(e.get("unit").asText()).isEqualTo("tcpconnlat-json-test.service");
+                assertThat(e.has("container_id")).isFalse();
+            }
+            assertThat(hist.interrupt()).isZero();
+            assertThat(hist.lines(Duration.ofMillis(300))).contains("unit = tcpconnlat-json-test.service");
+        } finally {
+            Kernel.waitFor(Kernel.bash("rmdir " + unit));
+        }
+    }
+
     @Test
     void sigtermAndSigintDetachEverything() {
         try (Tool tool = Tool.start("tcpconnlat")) {
