@@ -94,7 +94,9 @@ public final class BpfMap {
         if (result == -ENOENT) {
             return false;
         }
-        BpfException.check(result, what + name);
+        if (result < 0) { // the message is built only then: lookups run in every poll iteration
+            BpfException.check(result, what + name);
+        }
         return true;
     }
 

@@ -63,7 +63,8 @@ public final class Tracer implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment counterKey = arena.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment counterValue = arena.allocate(ValueLayout.JAVA_LONG);
-    private final long[] reported = new long[Loss.values().length];
+    private static final Loss[] LOSSES = Loss.values(); // values() copies the array at every call
+    private final long[] reported = new long[LOSSES.length];
     private BpfMap counters;
     private BpfMap events;
     private BpfMap counts;
@@ -199,7 +200,7 @@ public final class Tracer implements AutoCloseable {
 
     /** Tells {@code listener} of every loss counter that grew since the last report. */
     public synchronized void reportLosses(LossListener listener) {
-        for (Loss loss : Loss.values()) {
+        for (Loss loss : LOSSES) {
             long total = lost(loss);
             if (total > reported[loss.ordinal()]) {
                 listener.onLoss(loss, total - reported[loss.ordinal()], total);
