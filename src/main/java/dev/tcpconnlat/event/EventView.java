@@ -106,6 +106,12 @@ public final class EventView {
     public void appendComm(StringBuilder out, int max, boolean escapeControls) {
         int n = commLength(e, base);
         MemorySegment.copy(e, ValueLayout.JAVA_BYTE, base + COMM, commBytes, 0, n);
+        if (printableAscii(n)) { // the common case, without the decoder
+            for (int i = 0; i < Math.min(n, max); i++) {
+                out.append((char) commBytes[i]);
+            }
+            return;
+        }
         commIn.clear().limit(n);
         commOut.clear();
         utf8.reset().decode(commIn, commOut, true);
@@ -127,6 +133,15 @@ public final class EventView {
 
     private void appendAddress(StringBuilder out, long offset) {
         Addresses.append(out, family(), e, base + offset);
+    }
+
+    private boolean printableAscii(int n) {
+        for (int i = 0; i < n; i++) {
+            if (commBytes[i] < 0x20 || commBytes[i] == 0x7f) { // negative: not ASCII
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The comm as the process set it (decoded as UTF-8, control characters kept). */
