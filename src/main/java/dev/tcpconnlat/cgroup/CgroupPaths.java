@@ -40,12 +40,6 @@ public final class CgroupPaths {
         this.root = root;
     }
 
-    /** The cgroup's path, or null if no cgroup has (or had, while this ran) that id. */
-    public String path(long id) {
-        Named n = named(id);
-        return n == null ? null : n.path();
-    }
-
     /** The cgroup's path and labels, or null if no cgroup has (or had, while this ran) that id. */
     public synchronized Named named(long id) {
         Named n = byId.get(id);

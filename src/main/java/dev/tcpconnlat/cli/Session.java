@@ -11,21 +11,21 @@ import dev.tcpconnlat.output.Output;
 import dev.tcpconnlat.trace.Loss;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
-import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
-import java.util.function.Function;
 import java.nio.ByteBuffer;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.function.Function;
 
 /**
  * One run of a tool: checks, load and attach, then print until a stop signal or a closed
@@ -34,6 +34,7 @@ import java.util.concurrent.FutureTask;
 final class Session {
     private final String tool;
     private final PrintStream err;
+    private final Tracer.LossListener losses = this::reportLoss;
     private StopSignals stop;
     /** libbpf's FFM stubs, made on another core while picocli parses the command line (see Main). */
     private static FutureTask<Void> libbpf;
@@ -108,11 +109,11 @@ final class Session {
             out.println("Tracing connect ... Hit Ctrl-C to end");
             out.flush();
             while (!stop.requested()) {
-                sleep();
+                idle(tracer);
             }
             table.print(tracer.counts(), out);
             out.flush();
-            tracer.reportLosses(this::reportLoss);
+            tracer.reportLosses(losses);
         } catch (IOException e) {
             // stdout closed
         }
@@ -132,7 +133,7 @@ final class Session {
             long next = System.nanoTime() + intervalS * 1_000_000_000L;
             boolean last = false;
             while (!last) {
-                sleep();
+                idle(tracer);
                 last = stop.requested();
                 if (last || (intervalS > 0 && System.nanoTime() - next >= 0)) {
                     next += intervalS * 1_000_000_000L;
@@ -143,7 +144,6 @@ final class Session {
                     report.print(tracer.histograms(), out);
                     out.flush();
                 }
-                tracer.reportLosses(this::reportLoss);
             }
         } catch (IOException e) {
             // stdout closed
@@ -174,8 +174,7 @@ final class Session {
             }
             try (server) {
                 while (!stop.requested()) {
-                    sleep();
-                    tracer.reportLosses(this::reportLoss);
+                    idle(tracer);
                 }
             }
         }
@@ -203,11 +202,13 @@ final class Session {
         }
     }
 
-    private static void sleep() {
+    /** The modes that poll no ring: one drain interval of sleep, then what the kernel gave up on since. */
+    private void idle(Tracer tracer) {
         try {
             Thread.sleep(Tracer.DRAIN_INTERVAL_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        tracer.reportLosses(losses);
     }
 }

@@ -6,6 +6,7 @@ import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.trace.Loss;
+import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -14,6 +15,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.NativeHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -73,7 +75,7 @@ public final class ConnectMetrics implements MultiCollector {
                 .help("Connect attempts: SYNs about to leave (counted as the connect starts)");
         attempts.forEach((l, n) -> attempted.dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(n).build()));
-        List<io.prometheus.metrics.model.snapshots.MetricSnapshot> all = new ArrayList<>(List.of(
+        List<MetricSnapshot> all = new ArrayList<>(List.of(
                 duration.build(), attempted.build(),
                 counter("tcpconnlat_exporter_series_dropped", "Connects or attempts not counted: "
                         + "the kernel's histogram or attempts map was full",
@@ -136,7 +138,7 @@ public final class ConnectMetrics implements MultiCollector {
         values.add(k.family() == 2 ? "ipv4" : "ipv6");
         CgroupPaths.Named cgroup = null;
         for (Label label : labels) {
-            if (label.keyPart() == dev.tcpconnlat.trace.TraceConfig.By.CGROUP && cgroup == null) {
+            if (label.keyPart() == TraceConfig.By.CGROUP && cgroup == null) {
                 cgroup = cgroups.named(k.cgroupId());
                 if (cgroup == null) {
                     cgroup = new CgroupPaths.Named("", new CgroupLabels("", "", ""));

@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -57,22 +58,25 @@ public final class Tracer implements AutoCloseable {
         default void onLoss(Loss loss, long newly, long total) {}
     }
 
+    private static final Loss[] LOSSES = Loss.values(); // values() copies the array at every call
+    /** Scratch keys for iterating maps: room for the largest key (a hist_key; a count_key is smaller). */
+    private static final long KEY_SCRATCH = Math.max(HistogramKey.LAYOUT.byteSize(), ConnectCount.KEY_SIZE);
+
     private final BpfObject object;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final TraceConfig config;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment counterKey = arena.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment counterValue = arena.allocate(ValueLayout.JAVA_LONG);
-    private static final Loss[] LOSSES = Loss.values(); // values() copies the array at every call
+    private final MemorySegment key = arena.allocate(KEY_SCRATCH, 8);
+    private final MemorySegment nextKey = arena.allocate(KEY_SCRATCH, 8);
+    private final MemorySegment histValue = arena.allocate(LatencyHistogram.LAYOUT);
     private final long[] reported = new long[LOSSES.length];
     private BpfMap counters;
     private BpfMap events;
     private BpfMap counts;
     private BpfMap hists;
     private BpfMap attempts;
-    private final MemorySegment histKey = arena.allocate(HistogramKey.LAYOUT);
-    private final MemorySegment histNext = arena.allocate(HistogramKey.LAYOUT);
-    private final MemorySegment histValue = arena.allocate(LatencyHistogram.LAYOUT);
 
     private Tracer(BpfObject object, TraceConfig config) {
         this.object = object;
@@ -189,7 +193,6 @@ public final class Tracer implements AutoCloseable {
         resources.add(ring);
         while (!stop.getAsBoolean()) {
             ring.poll(DRAIN_INTERVAL_MS);
-            ring.consume();
             listener.onBatchEnd();
             reportLosses(listener);
         }
@@ -218,19 +221,7 @@ public final class Tracer implements AutoCloseable {
     /** Count mode: the in-kernel table, most connects first. */
     public synchronized List<ConnectCount> counts() {
         List<ConnectCount> rows = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(ConnectCount.KEY_SIZE);
-            MemorySegment next = arena.allocate(ConnectCount.KEY_SIZE);
-            MemorySegment value = arena.allocate(ValueLayout.JAVA_LONG);
-            MemorySegment prev = MemorySegment.NULL;
-            while (counts.nextKey(prev, next)) {
-                key.copyFrom(next);
-                prev = key;
-                if (counts.lookup(key, value)) {
-                    rows.add(ConnectCount.decode(key, value.get(ValueLayout.JAVA_LONG, 0)));
-                }
-            }
-        }
+        forEachEntry(counts, counterValue, (k, v) -> rows.add(ConnectCount.decode(k, v.get(ValueLayout.JAVA_LONG, 0))));
         rows.sort(Comparator.comparingLong(ConnectCount::count).reversed());
         return rows;
     }
@@ -242,29 +233,27 @@ public final class Tracer implements AutoCloseable {
      */
     public synchronized List<LatencyHistogram> histograms() {
         List<LatencyHistogram> all = new ArrayList<>();
-        MemorySegment prev = MemorySegment.NULL;
-        while (hists.nextKey(prev, histNext)) {
-            histKey.copyFrom(histNext);
-            prev = histKey;
-            if (hists.lookup(histKey, histValue)) {
-                all.add(LatencyHistogram.decode(HistogramKey.decode(histKey), histValue));
-            }
-        }
+        forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(HistogramKey.decode(k), v)));
         return all;
     }
 
     /** Histogram mode with attempts: the connect attempts per key (result OK), counted since start. */
     public synchronized Map<HistogramKey, Long> attempts() {
         Map<HistogramKey, Long> all = new HashMap<>();
+        forEachEntry(attempts, counterValue, (k, v) -> all.put(HistogramKey.decode(k), v.get(ValueLayout.JAVA_LONG, 0)));
+        return all;
+    }
+
+    /** Hands every entry of {@code map} to {@code each}, in the scratch key and {@code value} (valid during the call). */
+    private void forEachEntry(BpfMap map, MemorySegment value, BiConsumer<MemorySegment, MemorySegment> each) {
         MemorySegment prev = MemorySegment.NULL;
-        while (attempts.nextKey(prev, histNext)) {
-            histKey.copyFrom(histNext);
-            prev = histKey;
-            if (attempts.lookup(histKey, counterValue)) {
-                all.put(HistogramKey.decode(histKey), counterValue.get(ValueLayout.JAVA_LONG, 0));
+        while (map.nextKey(prev, nextKey)) {
+            key.copyFrom(nextKey);
+            prev = key;
+            if (map.lookup(key, value)) {
+                each.accept(key, value);
             }
         }
-        return all;
     }
 
     private static byte[] readObject() {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +32,7 @@ final class Tool implements AutoCloseable {
         if (printsHeader) {
             first = next(attachTimeout);
         } else {
-            first = awaitLinks(attachTimeout) ? "" : null;
+            first = awaitPolling(process, attachTimeout) ? "" : null;
         }
         if (first == null) {
             process.destroyForcibly();
@@ -45,10 +44,6 @@ final class Tool implements AutoCloseable {
      * For output without a header (JSON): attached once the process polls its ring buffer, which
      * it opens after every program is attached (an epoll fd's fdinfo lists its "tfd:" targets).
      */
-    private boolean awaitLinks(Duration timeout) {
-        return awaitPolling(process, timeout);
-    }
-
     static boolean awaitPolling(Process process, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
