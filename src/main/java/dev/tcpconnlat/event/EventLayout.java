@@ -6,6 +6,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * The record the kernel writes into the ring buffer, from src/main/bpf/tcpconn.h:
@@ -116,12 +117,30 @@ public final class EventLayout {
         return Short.toUnsignedInt(e.get(ValueLayout.JAVA_SHORT, offset));
     }
 
-    /** Length of the NUL-terminated comm of the event at {@code base}. */
-    public static int commLength(MemorySegment e, long base) {
-        int n = 0;
-        while (n < COMM_LEN && e.get(ValueLayout.JAVA_BYTE, base + COMM + n) != 0) {
-            n++;
+    /**
+     * The same fields in a copy of a record on the heap: a few array loads each, cheaper than
+     * a MemorySegment access under C1 (the tools' only compiler; no bounds or scope checks to fold).
+     */
+    public static long u64(byte[] e, long offset) {
+        return bytes(e, (int) offset, 8);
+    }
+
+    public static int u32(byte[] e, long offset) {
+        return (int) bytes(e, (int) offset, 4);
+    }
+
+    public static int u16(byte[] e, long offset) {
+        return (int) bytes(e, (int) offset, 2);
+    }
+
+    private static final boolean BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
+    /** The unsigned {@code n}-byte integer at {@code at}, in the kernel's (native) byte order. */
+    private static long bytes(byte[] b, int at, int n) {
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            v = v << 8 | (b[BIG_ENDIAN ? at + i : at + n - 1 - i] & 0xff);
         }
-        return n;
+        return v;
     }
 }

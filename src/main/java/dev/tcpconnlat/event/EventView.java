@@ -5,26 +5,18 @@ import static dev.tcpconnlat.event.EventLayout.*;
 import dev.tcpconnlat.bpf.LibC;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads a {@code struct event} where the kernel wrote it, without copying: the text output's
- * hot path, which appends fields straight into a line and allocates nothing per event.
- * Valid only while the record is (during the ring buffer callback); {@link #toRecord} keeps one.
- * One instance per thread.
+ * A {@code struct event} as the kernel wrote it: the text output's hot path. {@link #wrap}
+ * copies the record once (one bulk copy out of the ring buffer); the getters read that copy,
+ * and the text forms of comm and addresses go into the caller's buffers, so that nothing is
+ * allocated per event. {@link #toRecord} keeps one. One instance per thread.
  */
 public final class EventView {
-    private MemorySegment e;
-    private long base;
-    private final byte[] commBytes = new byte[COMM_LEN];
-    private final ByteBuffer commIn = ByteBuffer.wrap(commBytes);
-    private final CharBuffer commOut = CharBuffer.allocate(COMM_LEN);
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    private static final int SIZE = (int) LAYOUT.byteSize();
+    private final byte[] e = new byte[SIZE];
+    private final Addresses addresses = new Addresses();
 
     public EventView wrap(MemorySegment record) {
         return wrap(record, 0);
@@ -32,17 +24,16 @@ public final class EventView {
 
     /** The record at {@code offset} of {@code segment} (in place in the ring buffer). */
     public EventView wrap(MemorySegment segment, long offset) {
-        this.e = segment;
-        this.base = offset;
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, e, 0, SIZE);
         return this;
     }
 
     public long timestampNs() {
-        return u64(e, base + TS_NS);
+        return u64(e, TS_NS);
     }
 
     public long latencyNs() {
-        return u64(e, base + LATENCY_NS);
+        return u64(e, LATENCY_NS);
     }
 
     /** Whole microseconds, as bcc's delta_us. */
@@ -56,24 +47,24 @@ public final class EventView {
     }
 
     public long cgroupId() {
-        return u64(e, base + CGROUP_ID);
+        return u64(e, CGROUP_ID);
     }
 
     public int pid() {
-        return u32(e, base + PID);
+        return u32(e, PID);
     }
 
     public int tid() {
-        return u32(e, base + TID);
+        return u32(e, TID);
     }
 
     /** The uid as an unsigned number. */
     public long uid() {
-        return Integer.toUnsignedLong(u32(e, base + UID));
+        return Integer.toUnsignedLong(u32(e, UID));
     }
 
     public int family() {
-        return u16(e, base + FAMILY);
+        return u16(e, FAMILY);
     }
 
     /** 4 or 6, bcc's IP column. */
@@ -82,81 +73,53 @@ public final class EventView {
     }
 
     public int lport() {
-        return u16(e, base + LPORT);
+        return u16(e, LPORT);
     }
 
     public int dport() {
-        return u16(e, base + DPORT);
+        return u16(e, DPORT);
     }
 
     public int errno() {
-        return u32(e, base + ERR);
+        return u32(e, ERR);
     }
 
     public Result result() {
-        return Result.of(u32(e, base + KIND), errno());
+        return Result.of(u32(e, KIND), errno());
     }
 
-    /**
-     * Appends up to {@code max} chars of comm, decoded as UTF-8 with invalid bytes replaced
-     * (U+FFFD). With {@code escapeControls}, control characters become '?', as ps prints
-     * them, so that a comm can neither split a line nor send a terminal escape sequence.
-     * Allocates nothing.
-     */
-    public void appendComm(StringBuilder out, int max, boolean escapeControls) {
-        int n = commLength(e, base);
-        MemorySegment.copy(e, ValueLayout.JAVA_BYTE, base + COMM, commBytes, 0, n);
-        if (printableAscii(n)) { // the common case, without the decoder
-            for (int i = 0; i < Math.min(n, max); i++) {
-                out.append((char) commBytes[i]);
-            }
-            return;
+    /** Copies the comm's bytes (up to {@link EventLayout#COMM_LEN}, without the NUL) into {@code dst}; returns how many. */
+    public int comm(byte[] dst) {
+        int n = 0;
+        while (n < COMM_LEN && e[(int) COMM + n] != 0) {
+            dst[n] = e[(int) COMM + n];
+            n++;
         }
-        commIn.clear().limit(n);
-        commOut.clear();
-        utf8.reset().decode(commIn, commOut, true);
-        utf8.flush(commOut);
-        int chars = Math.min(commOut.position(), max);
-        for (int i = 0; i < chars; i++) {
-            char c = commOut.get(i);
-            out.append(escapeControls && Character.isISOControl(c) ? '?' : c);
-        }
+        return n;
     }
 
-    public void appendSaddr(StringBuilder out) {
-        appendAddress(out, SADDR);
-    }
-
-    public void appendDaddr(StringBuilder out) {
-        appendAddress(out, DADDR);
-    }
-
-    private void appendAddress(StringBuilder out, long offset) {
-        Addresses.append(out, family(), e, base + offset);
-    }
-
-    private boolean printableAscii(int n) {
-        for (int i = 0; i < n; i++) {
-            if (commBytes[i] < 0x20 || commBytes[i] == 0x7f) { // negative: not ASCII
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The comm as the process set it (decoded as UTF-8, control characters kept). */
+    /** The comm as the process set it: UTF-8, invalid bytes replaced (U+FFFD), control characters kept. */
     public String comm() {
-        StringBuilder b = new StringBuilder(COMM_LEN);
-        appendComm(b, COMM_LEN, false);
-        return b.toString();
+        byte[] b = new byte[COMM_LEN];
+        return new String(b, 0, comm(b), StandardCharsets.UTF_8);
+    }
+
+    /** Writes the source address as inet_ntop(3) does (ASCII) into {@code dst} (at least {@link LibC#ADDRSTRLEN}); returns its length. */
+    public int saddr(byte[] dst) {
+        return addresses.format(family(), e, (int) SADDR, dst);
+    }
+
+    /** The destination address, as {@link #saddr(byte[])}. */
+    public int daddr(byte[] dst) {
+        return addresses.format(family(), e, (int) DADDR, dst);
     }
 
     public String saddr() {
-        return Addresses.of(family(), e, base + SADDR);
+        return Addresses.of(family(), e, (int) SADDR);
     }
 
     public String daddr() {
-        return Addresses.of(family(), e, base + DADDR);
+        return Addresses.of(family(), e, (int) DADDR);
     }
 
     /** A copy that outlives the ring buffer record. */

@@ -17,16 +17,17 @@ final class Columns {
     private Columns() {}
 
     /** {@code %-Ns}: left-aligned, padded to {@code width}, never cut. */
-    static void left(StringBuilder out, CharSequence s, int width) {
+    static void left(Line out, CharSequence s, int width) {
+        int start = out.length();
         out.append(s);
-        pad(out, width - s.length());
+        out.pad(width - (out.length() - start));
     }
 
     /** {@code %-Nd} */
-    static void left(StringBuilder out, long v, int width) {
+    static void left(Line out, long v, int width) {
         int start = out.length();
         out.append(v);
-        pad(out, width - (out.length() - start));
+        out.pad(width - (out.length() - start));
     }
 
     /**
@@ -34,7 +35,7 @@ final class Columns {
      * rounded exactly (half-even on true ties), which Java's Formatter does not do.
      * Needs {@code 0 <= n < 2**53} and {@code decimals <= scale}.
      */
-    static void scaled(StringBuilder out, long n, int scale, int decimals, int width) {
+    static void scaled(Line out, long n, int scale, int decimals, int width) {
         long unit = POW10[scale - decimals];
         long q = n / unit;
         long r = n % unit;
@@ -58,12 +59,6 @@ final class Columns {
                 out.append((char) ('0' + (frac / POW10[d]) % 10));
             }
         }
-        pad(out, width - (out.length() - start));
-    }
-
-    static void pad(StringBuilder out, int n) {
-        for (int i = 0; i < n; i++) {
-            out.append(' ');
-        }
+        out.pad(width - (out.length() - start));
     }
 }

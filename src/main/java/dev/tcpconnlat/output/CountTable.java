@@ -14,7 +14,7 @@ public final class CountTable {
 
     public void print(List<ConnectCount> rows, Output out) throws IOException {
         out.println("");
-        StringBuilder l = out.line();
+        Line l = out.line();
         Columns.left(l, "LADDR", 25);
         l.append(' ');
         if (lport) {

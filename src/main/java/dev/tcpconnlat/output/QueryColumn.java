@@ -26,7 +26,7 @@ public final class QueryColumn {
         return (e.connectNs() - answer.answeredNs()) / 1000;
     }
 
-    public void append(StringBuilder out, EventView e) {
+    public void append(Line out, EventView e) {
         DnsCache.Entry answer = answer(e);
         if (answer == null) {
             String daddr = e.daddr();

@@ -1,5 +1,6 @@
 package dev.tcpconnlat.output;
 
+import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.event.EventView;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ public final class TextTable implements EventPrinter {
     /** Appends one field of an event to a line, allocating nothing. */
     @FunctionalInterface
     interface Field {
-        void append(StringBuilder line, EventView e);
+        void append(Line line, EventView e);
     }
 
     /**
@@ -33,13 +34,15 @@ public final class TextTable implements EventPrinter {
 
     /** An array, not a List: iterating a List allocates an iterator per event (C1 does no escape analysis). */
     private final Column[] columns;
+    private final CommText comm = new CommText();
+    private final byte[] address = new byte[LibC.ADDRSTRLEN];
 
     /** {@code query} is null without -d. */
     public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, QueryColumn query) {
         this.columns = columns(tool, timestamp, uid, lport, result, query).toArray(Column[]::new);
     }
 
-    private static List<Column> columns(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result,
+    private List<Column> columns(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result,
             QueryColumn query) {
         List<Column> c = new ArrayList<>();
         if (timestamp) {
@@ -50,13 +53,13 @@ public final class TextTable implements EventPrinter {
             c.add(new Column("UID", 6, "", (l, e) -> l.append(e.uid())));
         }
         c.add(new Column("PID", 7, " ", (l, e) -> l.append(e.pid())));
-        c.add(new Column("COMM", 12, " ", (l, e) -> e.appendComm(l, 12, true)));
+        c.add(new Column("COMM", 12, " ", (l, e) -> comm.append(l, e, 12)));
         c.add(new Column("IP", 2, " ", (l, e) -> l.append(e.ipVersion())));
-        c.add(new Column("SADDR", 16, " ", (l, e) -> e.appendSaddr(l)));
+        c.add(new Column("SADDR", 16, " ", (l, e) -> l.appendAscii(address, 0, e.saddr(address))));
         if (lport) {
             c.add(new Column("LPORT", 6, " ", (l, e) -> l.append(e.lport())));
         }
-        c.add(new Column("DADDR", 16, " ", (l, e) -> e.appendDaddr(l)));
+        c.add(new Column("DADDR", 16, " ", (l, e) -> l.appendAscii(address, 0, e.daddr(address))));
         String beforeQuery = query == null ? "" : " ";
         if (tool == Tool.TCPCONNLAT) {
             c.add(new Column("DPORT", 5, " ", (l, e) -> l.append(e.dport())));
@@ -75,7 +78,7 @@ public final class TextTable implements EventPrinter {
 
     @Override
     public void header(Output out) throws IOException {
-        StringBuilder l = out.line();
+        Line l = out.line();
         for (Column c : columns) {
             Columns.left(l, c.header(), c.width());
             l.append(c.gap());
@@ -85,11 +88,11 @@ public final class TextTable implements EventPrinter {
 
     @Override
     public void print(EventView e, Output out) throws IOException {
-        StringBuilder l = out.line();
+        Line l = out.line();
         for (Column c : columns) {
             int start = l.length();
             c.field().append(l, e);
-            Columns.pad(l, c.width() - (l.length() - start));
+            l.pad(c.width() - (l.length() - start));
             l.append(c.gap());
         }
         out.endLine();
