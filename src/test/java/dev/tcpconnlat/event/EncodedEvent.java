@@ -34,7 +34,7 @@ public final class EncodedEvent {
         s.set(ValueLayout.JAVA_SHORT, DPORT, (short) e.dport());
         MemorySegment.copy(address(e.saddr(), e.ipVersion()), 0, s, ValueLayout.JAVA_BYTE, SADDR, 16);
         MemorySegment.copy(address(e.daddr(), e.ipVersion()), 0, s, ValueLayout.JAVA_BYTE, DADDR, 16);
-        byte[] comm = e.comm().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] comm = e.comm().getBytes(StandardCharsets.UTF_8);
         MemorySegment.copy(comm, 0, s, ValueLayout.JAVA_BYTE, COMM, Math.min(comm.length, COMM_LEN - 1));
         return s;
     }

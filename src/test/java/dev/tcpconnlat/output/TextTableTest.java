@@ -82,4 +82,17 @@ class TextTableTest {
                 "0.000    1000  4903    local_agent_ 4  10.103.219.236   57266  10.251.148.38    7001  ",
                 "31.871   1000  4903    local_agent_ 4  10.103.219.236   57266  10.251.148.38    7001  ");
     }
+
+    @Test
+    void commIsUtf8PaddedByCharactersWithControlsAsQuestionMarks() throws Exception {
+        // Python: '%-12.12s' % comm, after the tool's ps-like '?' for control characters
+        String text = render(new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false, null),
+                event(0, 1_000L, "café", 4, "10.0.0.1", 1, "10.0.0.2", 80, Result.OK),
+                event(0, 1_000L, "x\u0001y\u001b[2J", 4, "10.0.0.1", 1, "10.0.0.2", 80, Result.OK),
+                event(0, 1_000L, "日本語のプ", 4, "10.0.0.1", 1, "10.0.0.2", 80, Result.OK));
+        assertThat(text.lines().skip(1).toList()).containsExactly(
+                "4903    café         4  10.0.0.1         10.0.0.2         80    0.00",
+                "4903    x?y?[2J      4  10.0.0.1         10.0.0.2         80    0.00",
+                "4903    日本語のプ        4  10.0.0.1         10.0.0.2         80    0.00");
+    }
 }

@@ -1,0 +1,49 @@
+package dev.tcpconnlat.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.event.ConnectEvent;
+import dev.tcpconnlat.event.EncodedEvent;
+import dev.tcpconnlat.event.EventView;
+import dev.tcpconnlat.event.Result;
+import dev.tcpconnlat.trace.CgroupV2;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Each line is one strict JSON object whose strings are the event's (escaped where JSON needs it). */
+class JsonLinesTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"curl", "a\"b\\c", "tab\there", "café", "日本語のプロセス名", "x\u0001y"})
+    void fieldsRoundTrip(String comm) throws Exception {
+        ConnectEvent e = new ConnectEvent(5_123_456_789L, 1_004_460_123L, 1, 4903, 4904, 1000, comm, 6,
+                "2001:db8::1", 40001, "::ffff:10.1.2.4", 443, Result.REFUSED, 111);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Output out = new Output(bytes);
+        JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
+        long before = System.currentTimeMillis();
+        try (Arena arena = Arena.ofConfined()) {
+            json.print(new EventView().wrap(EncodedEvent.of(e, arena)), out);
+        }
+        out.flush();
+        String line = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(line).startsWith("{").endsWith("}\n").containsOnlyOnce("\n");
+        JsonNode n = new ObjectMapper().readTree(line);
+        assertThat(n.get("comm").asText()).isEqualTo(new String(comm.getBytes(StandardCharsets.UTF_8), 0,
+                Math.min(15, comm.getBytes(StandardCharsets.UTF_8).length), StandardCharsets.UTF_8));
+        assertThat(n.get("saddr").asText()).isEqualTo("2001:db8::1");
+        assertThat(n.get("daddr").asText()).isEqualTo("::ffff:10.1.2.4");
+        assertThat(n.get("latency_us").asLong()).isEqualTo(1_004_460);
+        assertThat(n.get("result").asText()).isEqualTo("REFUSED");
+        Instant time = Instant.parse(n.get("time").asText());
+        assertThat(time.toString()).isEqualTo(n.get("time").asText());
+        assertThat(time.getNano() % 1_000_000_000).isNotZero();
+        assertThat(time.toEpochMilli()).isLessThanOrEqualTo(before); // monotonic 5.1 s, so before now
+    }
+}
