@@ -2,6 +2,7 @@ package dev.tcpconnlat.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.cgroup.CgroupPaths;
 import dev.tcpconnlat.dns.DnsCache;
@@ -19,6 +20,26 @@ import java.io.OutputStream;
  * did) and {@code query_gap_us} the microseconds from that answer to the connect.
  */
 public final class JsonLines implements EventPrinter {
+    /** The keys, quoted and encoded once (writing a String key costs a copy and an escape check per call). */
+    private static final SerializedString TIME = new SerializedString("time");
+    private static final SerializedString PID = new SerializedString("pid");
+    private static final SerializedString TID = new SerializedString("tid");
+    private static final SerializedString UID = new SerializedString("uid");
+    private static final SerializedString COMM = new SerializedString("comm");
+    private static final SerializedString FAMILY = new SerializedString("family");
+    private static final SerializedString SADDR = new SerializedString("saddr");
+    private static final SerializedString LPORT = new SerializedString("lport");
+    private static final SerializedString DADDR = new SerializedString("daddr");
+    private static final SerializedString DPORT = new SerializedString("dport");
+    private static final SerializedString CGROUP_ID = new SerializedString("cgroup_id");
+    private static final SerializedString UNIT = new SerializedString("unit");
+    private static final SerializedString CONTAINER_ID = new SerializedString("container_id");
+    private static final SerializedString LATENCY_US = new SerializedString("latency_us");
+    private static final SerializedString RESULT = new SerializedString("result");
+    private static final SerializedString ERRNO = new SerializedString("errno");
+    private static final SerializedString QUERY = new SerializedString("query");
+    private static final SerializedString QUERY_GAP_US = new SerializedString("query_gap_us");
+
     /** CLOCK_REALTIME minus CLOCK_MONOTONIC: turns the kernel's timestamps into wall-clock time. */
     private final long realtimeOffsetNs = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private Output out;
@@ -61,54 +82,61 @@ public final class JsonLines implements EventPrinter {
         this.out = out;
         long wall = realtimeOffsetNs + e.timestampNs();
         json.writeStartObject();
-        json.writeFieldName("time");
+        json.writeFieldName(TIME);
         json.writeRawUTF8String(text, 0, time.format(wall, text)); // digits, '-', ':', 'T', '.' and 'Z': nothing to escape
-        json.writeNumberField("pid", e.pid());
-        json.writeNumberField("tid", e.tid());
-        json.writeNumberField("uid", e.uid());
-        json.writeFieldName("comm");
+        number(PID, e.pid());
+        number(TID, e.tid());
+        number(UID, e.uid());
+        json.writeFieldName(COMM);
         int comm = e.comm(text);
         if (ascii(comm)) {
             json.writeUTF8String(text, 0, comm); // escapes '"', '\\' and control characters
         } else {
             json.writeString(e.comm()); // decoded: invalid UTF-8 replaced
         }
-        json.writeNumberField("family", e.ipVersion());
-        json.writeFieldName("saddr");
+        number(FAMILY, e.ipVersion());
+        json.writeFieldName(SADDR);
         json.writeRawUTF8String(text, 0, e.saddr(text));
-        json.writeNumberField("lport", e.lport());
-        json.writeFieldName("daddr");
+        number(LPORT, e.lport());
+        json.writeFieldName(DADDR);
         json.writeRawUTF8String(text, 0, e.daddr(text));
-        json.writeNumberField("dport", e.dport());
-        json.writeNumberField("cgroup_id", e.cgroupId());
+        number(DPORT, e.dport());
+        number(CGROUP_ID, e.cgroupId());
         CgroupPaths.Named cgroup = cgroups.named(e.cgroupId());
         String unit = cgroup == null ? "" : cgroup.labels().unit();
-        if (unit.isEmpty()) {
-            json.writeNullField("unit");
-        } else {
-            json.writeStringField("unit", unit);
-        }
+        string(UNIT, unit.isEmpty() ? null : unit);
         if (cgroup != null && !cgroup.labels().containerId().isEmpty()) {
-            json.writeStringField("container_id", cgroup.labels().containerId());
+            string(CONTAINER_ID, cgroup.labels().containerId());
         }
         if (e.result() != Result.PENDING) {
-            json.writeNumberField("latency_us", e.latencyUs());
-            json.writeStringField("result", e.result().name());
-            json.writeNumberField("errno", e.errno());
+            number(LATENCY_US, e.latencyUs());
+            string(RESULT, e.result().name());
+            number(ERRNO, e.errno());
         }
         if (query != null) {
             DnsCache.Entry answer = query.answer(e);
             if (answer == null) {
-                json.writeNullField("query");
-                json.writeNullField("query_gap_us");
+                string(QUERY, null);
+                string(QUERY_GAP_US, null);
             } else {
-                json.writeStringField("query", answer.name());
-                json.writeNumberField("query_gap_us", QueryColumn.gapUs(answer, e));
+                string(QUERY, answer.name());
+                number(QUERY_GAP_US, QueryColumn.gapUs(answer, e));
             }
         }
         json.writeEndObject();
         json.writeRaw('\n');
         json.flush();
+    }
+
+    private void number(SerializedString key, long value) throws IOException {
+        json.writeFieldName(key);
+        json.writeNumber(value);
+    }
+
+    /** A string, or null. */
+    private void string(SerializedString key, String value) throws IOException {
+        json.writeFieldName(key);
+        json.writeString(value);
     }
 
     private boolean ascii(int n) {
