@@ -29,8 +29,7 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
 
     /** A command named {@code name} with -h, -V and the shared options. */
     static CommandSpec command(String name, String description, String... examples) {
-        CommandSpec spec = CommandSpec.create().name(name).mixinStandardHelpOptions(true)
-                .version(name + " " + Version.get());
+        CommandSpec spec = withHelp(name);
         spec.usageMessage().description(description).footer(examples);
         flag(spec, "include a TIME(s) column: seconds since the first event", "-t", "--timestamp");
         spec.addOption(OptionSpec.builder("-p", "--pid").paramLabel("PID").type(int.class)
@@ -44,6 +43,19 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
                 .description("size of the ring buffer of events: a power of two from 4K to 1G, e.g. 64M "
                         + "(default 16M; it is kernel memory that this process maps, see README)").build());
         flag(spec, "print libbpf's log on stderr", "-v", "--verbose");
+        return spec;
+    }
+
+    /**
+     * A command with -h and -V, as picocli's mixinStandardHelpOptions gives them, without its
+     * cost: that mixin is an annotated class, read by reflection (~40 ms of start-up).
+     */
+    static CommandSpec withHelp(String name) {
+        CommandSpec spec = CommandSpec.create().name(name).version(name + " " + Version.get());
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print version information and exit.").build());
         return spec;
     }
 

@@ -23,8 +23,7 @@ final class ExporterCommand {
     private ExporterCommand() {}
 
     static CommandSpec spec() {
-        CommandSpec spec = CommandSpec.create().name("tcpconnlat-exporter").mixinStandardHelpOptions(true)
-                .version("tcpconnlat-exporter " + Version.get());
+        CommandSpec spec = CommonOptions.withHelp("tcpconnlat-exporter");
         spec.usageMessage().description("Serve connect latency and failures as Prometheus metrics, "
                 + "aggregated in the kernel and read at scrape time.").footer("", "Examples:",
                 "  tcpconnlat-exporter                               # :" + DEFAULT_PORT + "/metrics, by unit",

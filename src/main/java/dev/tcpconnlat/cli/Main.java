@@ -21,6 +21,8 @@ public final class Main {
 
     static int run(String[] args, PrintStream err) {
         String tool = args.length > 0 ? args[0] : "";
+        // Generating libbpf's FFM stubs and parsing with picocli take ~50 ms each: do both at once.
+        Session.prepareLibbpf();
         CommandSpec spec = switch (tool) {
             case "tcpconnlat" -> TcpConnLatCommand.spec();
             case "tcpconnect" -> TcpConnectCommand.spec();
@@ -31,8 +33,6 @@ public final class Main {
             err.println("usage: Main tcpconnlat|tcpconnect|tcpconnlat-exporter [options]");
             return 2;
         }
-        // Generating libbpf's FFM stubs and parsing with picocli take ~60 ms each: do both at once.
-        Session.prepareLibbpf();
         // Like bcc's argparse: a repeated option is no error, the last value wins (-P values add up).
         CommandLine cl = new CommandLine(spec).setOverwrittenOptionsAllowed(true);
         try {

@@ -128,6 +128,11 @@ public final class JsonLines implements EventPrinter {
         json.flush();
     }
 
+    private void number(SerializedString key, int value) throws IOException {
+        json.writeFieldName(key);
+        json.writeNumber(value); // an int's digits cost less than a long's
+    }
+
     private void number(SerializedString key, long value) throws IOException {
         json.writeFieldName(key);
         json.writeNumber(value);
