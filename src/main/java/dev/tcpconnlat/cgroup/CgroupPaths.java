@@ -35,6 +35,9 @@ public final class CgroupPaths {
     };
     private long lastScan = System.nanoTime() - RESCAN_NS;
     private long unresolved;
+    /** The last id found: a burst of connects comes from one cgroup (and a map look-up boxes the id). */
+    private long lastId;
+    private Named last;
 
     public CgroupPaths(Path root) {
         this.root = root;
@@ -42,6 +45,9 @@ public final class CgroupPaths {
 
     /** The cgroup's path and labels, or null if no cgroup has (or had, while this ran) that id. */
     public synchronized Named named(long id) {
+        if (last != null && id == lastId) {
+            return last;
+        }
         Named n = byId.get(id);
         if (n == null && System.nanoTime() - lastScan >= RESCAN_NS) {
             scan();
@@ -49,6 +55,9 @@ public final class CgroupPaths {
         }
         if (n == null) {
             unresolved++;
+        } else {
+            lastId = id;
+            last = n;
         }
         return n;
     }
@@ -60,6 +69,7 @@ public final class CgroupPaths {
 
     private void scan() {
         lastScan = System.nanoTime();
+        last = null; // a path may change (an inode number reused)
         try (Stream<Path> dirs = Files.walk(root)) {
             dirs.filter(Files::isDirectory).forEach(d -> {
                 try {

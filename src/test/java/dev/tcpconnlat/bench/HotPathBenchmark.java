@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,9 +49,13 @@ public class HotPathBenchmark {
     private final JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
 
     @Setup
-    public void setUp() {
+    public void setUp() throws Exception {
         Arena arena = Arena.ofAuto();
-        v4 = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 1_004_460_123L, 12, 4903, 4904, 1000, "python3", 4,
+        // this process's cgroup: a real id (an inode number, boxed by a map look-up unless cached)
+        String path = Files.readAllLines(Path.of("/proc/self/cgroup")).stream()
+                .filter(l -> l.startsWith("0::")).findFirst().orElseThrow().substring(4);
+        long cgroup = ((Number) Files.getAttribute(CgroupV2.root().resolve(path), "unix:ino")).longValue();
+        v4 = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 1_004_460_123L, cgroup, 4903, 4904, 1000, "python3", 4,
                 "10.103.219.236", 57266, "10.251.148.38", 443, Result.OK, 0), arena);
         v6 = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 51_000L, 12, 1469, 1469, 0, "curl", 6,
                 "2001:db8::1", 40001, "2001:db8:0:1::80", 80, Result.OK, 0), arena);
