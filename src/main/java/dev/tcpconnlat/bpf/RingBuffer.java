@@ -33,7 +33,7 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code timeoutMs} for the kernel's wakeup, then consumes what is there. Returns the records handled. */
+    /** Waits up to {@code timeoutMs} for the kernel's wakeup, then consumes what is there. Returns the records read. */
     public int poll(int timeoutMs) throws Exception {
         LibC.epollWait(epfd, event, timeoutMs);
         return consume();
@@ -41,7 +41,11 @@ public final class RingBuffer implements AutoCloseable {
 
     /** Consumes every record available now, without waiting (also those submitted without a wakeup). */
     public int consume() throws Exception {
-        return reader.read(handler);
+        int total = 0;
+        for (int n; (n = reader.read(handler)) > 0; ) {
+            total += n;
+        }
+        return total;
     }
 
     @Override

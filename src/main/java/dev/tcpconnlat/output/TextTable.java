@@ -27,10 +27,10 @@ public final class TextTable implements EventPrinter {
     }
 
     /**
-     * One column: its header, the width both are padded to (%-Ns; 0: not padded), what follows
-     * it (a space, or nothing: bcc's formats join some columns without one), and its field.
+     * One column: its header, the width both are padded to (%-Ns; 0: not padded), whether a
+     * space follows it (bcc's formats join some columns without one), and its field.
      */
-    record Column(String header, int width, String gap, Field field) {}
+    record Column(String header, int width, boolean space, Field field) {}
 
     /** An array, not a List: iterating a List allocates an iterator per event (C1 does no escape analysis). */
     private final Column[] columns;
@@ -47,31 +47,31 @@ public final class TextTable implements EventPrinter {
         List<Column> c = new ArrayList<>();
         if (timestamp) {
             FirstEventClock clock = new FirstEventClock();
-            c.add(new Column("TIME(s)", 9, "", (l, e) -> Columns.scaled(l, clock.sinceFirstUs(e.timestampNs()), 6, 3, 0)));
+            c.add(new Column("TIME(s)", 9, false, (l, e) -> Columns.scaled(l, clock.sinceFirstUs(e.timestampNs()), 6, 3, 0)));
         }
         if (uid) {
-            c.add(new Column("UID", 6, "", (l, e) -> l.append(e.uid())));
+            c.add(new Column("UID", 6, false, (l, e) -> l.append(e.uid())));
         }
-        c.add(new Column("PID", 7, " ", (l, e) -> l.append(e.pid())));
-        c.add(new Column("COMM", 12, " ", (l, e) -> comm.append(l, e, 12)));
-        c.add(new Column("IP", 2, " ", (l, e) -> l.append(e.ipVersion())));
-        c.add(new Column("SADDR", 16, " ", (l, e) -> l.appendAscii(address, 0, e.saddr(address))));
+        c.add(new Column("PID", 7, true, (l, e) -> l.append(e.pid())));
+        c.add(new Column("COMM", 12, true, (l, e) -> comm.append(l, e, 12)));
+        c.add(new Column("IP", 2, true, (l, e) -> l.append(e.ipVersion())));
+        c.add(new Column("SADDR", 16, true, (l, e) -> l.appendAscii(address, 0, e.saddr(address))));
         if (lport) {
-            c.add(new Column("LPORT", 6, " ", (l, e) -> l.append(e.lport())));
+            c.add(new Column("LPORT", 6, true, (l, e) -> l.append(e.lport())));
         }
-        c.add(new Column("DADDR", 16, " ", (l, e) -> l.appendAscii(address, 0, e.daddr(address))));
-        String beforeQuery = query == null ? "" : " ";
+        c.add(new Column("DADDR", 16, true, (l, e) -> l.appendAscii(address, 0, e.daddr(address))));
+        boolean beforeQuery = query != null;
         if (tool == Tool.TCPCONNLAT) {
-            c.add(new Column("DPORT", 5, " ", (l, e) -> l.append(e.dport())));
+            c.add(new Column("DPORT", 5, true, (l, e) -> l.append(e.dport())));
             if (result) {
-                c.add(new Column("RESULT", 8, " ", (l, e) -> l.append(e.result().name())));
+                c.add(new Column("RESULT", 8, true, (l, e) -> l.append(e.result().name())));
             }
             c.add(new Column("LAT(ms)", 0, beforeQuery, (l, e) -> Columns.scaled(l, e.latencyUs(), 3, 2, 0)));
         } else {
             c.add(new Column("DPORT", 6, beforeQuery, (l, e) -> l.append(e.dport())));
         }
         if (query != null) {
-            c.add(new Column("QUERY", 0, "", query::append));
+            c.add(new Column("QUERY", 0, false, query::append));
         }
         return List.copyOf(c);
     }
@@ -81,7 +81,9 @@ public final class TextTable implements EventPrinter {
         Line l = out.line();
         for (Column c : columns) {
             Columns.left(l, c.header(), c.width());
-            l.append(c.gap());
+            if (c.space()) {
+                l.append(' ');
+            }
         }
         out.endLine();
     }
@@ -93,7 +95,9 @@ public final class TextTable implements EventPrinter {
             int start = l.length();
             c.field().append(l, e);
             l.pad(c.width() - (l.length() - start));
-            l.append(c.gap());
+            if (c.space()) {
+                l.append(' ');
+            }
         }
         out.endLine();
     }

@@ -176,7 +176,8 @@ public final class Tracer implements AutoCloseable {
 
     /**
      * Reads events until {@code stop} says so, handing each record to {@code listener} by its
-     * kind, and reports losses after every batch; drains what is left before returning.
+     * kind, and reports losses as they grow (checked at most every {@link #DRAIN_INTERVAL_MS});
+     * drains what is left, and reports, before returning.
      * Not for count mode.
      */
     public void stream(Listener listener, BooleanSupplier stop) throws Exception {
@@ -191,10 +192,16 @@ public final class Tracer implements AutoCloseable {
             }
         });
         resources.add(ring);
+        // Reading the loss counters costs a system call each: at most once per drain interval.
+        long interval = DRAIN_INTERVAL_MS * 1_000_000L;
+        long reportedAt = System.nanoTime() - interval;
         while (!stop.getAsBoolean()) {
             ring.poll(DRAIN_INTERVAL_MS);
             listener.onBatchEnd();
-            reportLosses(listener);
+            if (System.nanoTime() - reportedAt >= interval) {
+                reportLosses(listener);
+                reportedAt = System.nanoTime();
+            }
         }
         ring.consume();
         listener.onBatchEnd();

@@ -77,7 +77,11 @@ class RingReaderTest {
 
         List<String> read() throws Exception {
             List<String> got = new ArrayList<>();
-            reader.read((d, offset, length) -> got.add(new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE))));
+            RingReader.Handler handler = (d, offset, length) ->
+                    got.add(new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE)));
+            while (reader.read(handler) > 0) {
+                // as RingBuffer.consume: until nothing more is committed
+            }
             return got;
         }
 
@@ -131,6 +135,25 @@ class RingReaderTest {
         }
         assertThat(ring.prod - ring.consumerPos()).isGreaterThan(size * 9 / 10);
         assertThat(ring.read()).containsExactlyElementsOf(written);
+        assertThat(ring.consumerPos()).isEqualTo(ring.prod);
+    }
+
+    @Test
+    void oneCallReadsAtMostMaxRecordsAndPublishesWhatItRead() throws Exception {
+        FakeRing ring = new FakeRing(1 << 16, 0);
+        long[] positions = new long[RingReader.MAX_RECORDS + 2];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = ring.write("r" + i, i == 3 ? RingReader.DISCARD : 0);
+        }
+        List<String> got = new ArrayList<>();
+        RingReader.Handler handler = (d, offset, length) ->
+                got.add(new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE)));
+        assertThat(ring.reader.read(handler)).isEqualTo(RingReader.MAX_RECORDS); // a discarded record counts as read
+        assertThat(got).hasSize(RingReader.MAX_RECORDS - 1);
+        assertThat(ring.consumerPos()).isEqualTo(positions[RingReader.MAX_RECORDS]);
+        assertThat(ring.reader.read(handler)).isEqualTo(2);
+        assertThat(ring.reader.read(handler)).isZero();
+        assertThat(got).hasSize(RingReader.MAX_RECORDS + 1).endsWith("r" + (RingReader.MAX_RECORDS + 1));
         assertThat(ring.consumerPos()).isEqualTo(ring.prod);
     }
 }
