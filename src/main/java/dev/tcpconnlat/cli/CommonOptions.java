@@ -48,7 +48,7 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
 
     /**
      * A command with -h and -V, as picocli's mixinStandardHelpOptions gives them, without its
-     * cost: that mixin is an annotated class, read by reflection (~40 ms of start-up).
+     * reflection: that mixin is an annotated class, read (annotation proxies and all) at start-up.
      */
     static CommandSpec withHelp(String name) {
         CommandSpec spec = CommandSpec.create().name(name).version(name + " " + Version.get());
