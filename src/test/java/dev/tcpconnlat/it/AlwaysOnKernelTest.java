@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What a tool left running for days needs: no growth, exact loss accounting, clear privilege errors. */
 class AlwaysOnKernelTest {
@@ -79,21 +81,21 @@ class AlwaysOnKernelTest {
      * cgroup programs, name the missing CAP_NET_ADMIN; with it, tcpconnect runs too.
      */
     @Test
-    void partialCapabilitiesNameWhatIsMissing() throws Exception {
+    void partialCapabilitiesNameWhatIsMissing(@TempDir Path tmp) throws Exception {
         String asNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
         String bpfPerfmon = "--inh-caps=-all,+bpf,+perfmon --ambient-caps=-all,+bpf,+perfmon ";
+        Path root = reachableByNobody(asNobody, tmp);
         for (String tool : List.of("tcpconnect", "tcpconnlat -d")) {
             String[] argv = tool.split(" ");
-            Process p = Kernel.script(asNobody + bpfPerfmon + Tool.shell(argv[0],
-                    java.util.Arrays.copyOfRange(argv, 1, argv.length)));
+            Process p = Kernel.script(asNobody + bpfPerfmon + launcher(root, tool));
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(Kernel.waitFor(p)).isEqualTo(1);
             assertThat(out).isEqualTo(argv[0] + ": must run as root: missing CAP_NET_ADMIN "
                     + "(to attach programs to the cgroup v2 root): try sudo " + argv[0] + "\n");
         }
-        for (String run : List.of(bpfPerfmon + Tool.shell("tcpconnlat"),
+        for (String run : List.of(bpfPerfmon + launcher(root, "tcpconnlat"),
                 "--inh-caps=-all,+bpf,+perfmon,+net_admin --ambient-caps=-all,+bpf,+perfmon,+net_admin "
-                        + Tool.shell("tcpconnect"))) {
+                        + launcher(root, "tcpconnect"))) {
             Process p = Kernel.script("exec " + asNobody + run);
             try {
                 assertThat(p.inputReader(StandardCharsets.UTF_8).readLine()).startsWith("PID     COMM");
@@ -102,5 +104,34 @@ class AlwaysOnKernelTest {
                 Kernel.waitFor(p);
             }
         }
+    }
+
+    /** The repository's launcher of {@code tool} (words: the tool, then its arguments) under {@code root}. */
+    private static String launcher(Path root, String tool) {
+        String[] argv = tool.split(" ");
+        List<String> words = new java.util.ArrayList<>(List.of(root.resolve(argv[0]).toString()));
+        words.addAll(List.of(argv).subList(1, argv.length));
+        return String.join(" ", words.stream().map(w -> "'" + w + "'").toList());
+    }
+
+    /**
+     * The checkout, or when user nobody cannot reach it (a clone under /root, which is 0700) a
+     * copy of what the launchers run (timestamps kept, so the jar stays fresh) where it can.
+     */
+    private static Path reachableByNobody(String asNobody, Path tmp) throws Exception {
+        Path root = Tool.root();
+        Process probe = Kernel.script(asNobody + "test -x " + root.resolve("scripts/launch")
+                + " -a -r " + root.resolve("target/tcpconnlat.jar"));
+        if (Kernel.waitFor(probe) == 0) {
+            return root;
+        }
+        Path copy = tmp.resolve("checkout");
+        Process cp = Kernel.script("set -e; mkdir -p " + copy + "/target; cd " + root
+                + "; cp -a tcpconnlat tcpconnect tcpconnlat-exporter pom.xml scripts src " + copy
+                + "; cp -a target/tcpconnlat.jar " + copy + "/target"
+                + "; if [ -f target/tcpconnlat.aot ]; then cp -a target/tcpconnlat.aot " + copy + "/target; fi"
+                + "; chmod 755 " + tmp + "; chmod -R a+rX " + copy);
+        assertThat(Kernel.waitFor(cp)).as("copying the checkout for user nobody").isZero();
+        return copy;
     }
 }
