@@ -37,8 +37,9 @@ public final class Addresses {
      */
     public int format(int family, byte[] src, int offset, byte[] dst) {
         int size = family == LibC.AF_INET ? 4 : 16;
-        long h0 = bits(src, offset, Math.min(size, 8));
-        long l0 = size == 4 ? 0 : bits(src, offset + 8, 8);
+        // the cache's key: the address as numbers (in any byte order: only equality matters)
+        long h0 = size == 4 ? EventLayout.u32(src, offset) : EventLayout.u64(src, offset);
+        long l0 = size == 4 ? 0 : EventLayout.u64(src, offset + 8);
         long h = (h0 * 0x9E3779B97F4A7C15L) ^ (l0 * 0xC2B2AE3D27D4EB4FL) ^ family;
         int slot = (int) (h >>> 58) & (SLOTS - 1);
         if (families[slot] != family || high[slot] != h0 || low[slot] != l0) {
@@ -52,15 +53,6 @@ public final class Addresses {
         }
         System.arraycopy(ascii[slot], 0, dst, 0, length[slot]);
         return length[slot];
-    }
-
-    /** {@code n} bytes at {@code at} as one number (the cache's key; byte order does not matter). */
-    private static long bits(byte[] b, int at, int n) {
-        long v = 0;
-        for (int i = 0; i < n; i++) {
-            v = v << 8 | (b[at + i] & 0xff);
-        }
-        return v;
     }
 
     public static String of(int family, byte[] src, int offset) {

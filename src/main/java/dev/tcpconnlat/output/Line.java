@@ -1,5 +1,6 @@
 package dev.tcpconnlat.output;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -137,6 +138,6 @@ public final class Line {
 
     @Override
     public String toString() {
-        return new String(bytes, 0, used, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(bytes, 0, used, StandardCharsets.UTF_8);
     }
 }

@@ -22,6 +22,11 @@ class RingReaderTest {
         arena.close();
     }
 
+    /** A handler that adds each record's payload, as text, to {@code got}. */
+    static RingReader.Handler collectInto(List<String> got) {
+        return (d, offset, length) -> got.add(new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE)));
+    }
+
     /** A ring of {@code size} bytes and its producer side. */
     final class FakeRing {
         final long size;
@@ -77,8 +82,7 @@ class RingReaderTest {
 
         List<String> read() throws Exception {
             List<String> got = new ArrayList<>();
-            RingReader.Handler handler = (d, offset, length) ->
-                    got.add(new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE)));
+            RingReader.Handler handler = collectInto(got);
             while (reader.read(handler) > 0) {
                 // as RingBuffer.consume: until nothing more is committed
             }
@@ -146,8 +150,7 @@ class RingReaderTest {
             positions[i] = ring.write("r" + i, i == 3 ? RingReader.DISCARD : 0);
         }
         List<String> got = new ArrayList<>();
-        RingReader.Handler handler = (d, offset, length) ->
-                got.add(new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE)));
+        RingReader.Handler handler = collectInto(got);
         assertThat(ring.reader.read(handler)).isEqualTo(RingReader.MAX_RECORDS); // a discarded record counts as read
         assertThat(got).hasSize(RingReader.MAX_RECORDS - 1);
         assertThat(ring.consumerPos()).isEqualTo(positions[RingReader.MAX_RECORDS]);
