@@ -11,6 +11,6 @@ case $(uname -m) in
 esac
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")
 for c in "$src"/*.bpf.c; do
-  clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$arch \
+  clang -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$arch \
     -I/usr/include/"$multiarch" -I"$src" -c "$c" -o "$out/$(basename "${c%.c}").o"
 done

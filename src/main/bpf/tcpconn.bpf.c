@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel side of tcpconnlat and tcpconnect.
+ * The kernel side of tcpconnlat, tcpconnect and tcpconnlat-exporter.
  *
- * Only stable interfaces: the BTF tracepoint sock:inet_sock_set_state (no tracefs,
- * no kprobes, no fentry) and, for tcpconnect, a sockops program on the cgroup v2 root.
+ * Only stable interfaces: the BTF tracepoint sock:inet_sock_set_state (no tracefs, no
+ * kprobes, no fentry), and for tcpconnect and -d, programs on the cgroup v2 root.
  *
  *  CLOSE -> SYN_SENT   runs in the connecting task: filter it, and keep who it is
- *                      (pid, tid, uid, comm, cgroup, time) in the socket's own storage.
- *                      The source port is still 0 here.
- *  TCP_CONNECT_CB      (sockops) runs in the same task once the source port is chosen,
- *                      just before the SYN leaves: tcpconnect reports or counts the attempt.
- *  SYN_SENT -> ...     often runs in softirq or timer context, where "current" is some
- *                      other task: tcpconnlat takes the identity from the socket storage.
- *  cgroup_skb/ingress  (tcpconnect -d, tcpconnlat -d) copies DNS responses for user space.
- * Socket storage dies with the socket, so connects that are never answered cannot pile up.
+ *                      (pid, tid, uid, comm, cgroup, time) in the socket's own storage;
+ *                      the exporter counts the attempt here. The source port is still 0.
+ *  TCP_CONNECT_CB      (sockops, tcpconnect only) runs in the same task once the source port
+ *                      is chosen, just before the SYN leaves: report or count the attempt.
+ *  SYN_SENT -> ...     often runs in softirq or timer context, where "current" is some other
+ *                      task: take the identity from the socket storage, then an event or a
+ *                      histogram.
+ *  cgroup_skb/ingress  (-d) copies DNS responses for user space.
+ *
+ * Every connect on the host runs handle_set_state, about 7 times (both ends of a loopback
+ * connect, every state): the transitions it ignores cost two compares, and what it needs of
+ * the socket is read directly (tp_btf gives a BTF pointer), not through probe-read helpers.
+ * The storage is not deleted when the connect is answered: it dies with the socket, and a new
+ * connect on the same socket overwrites it.
  */
 #include <stdbool.h>
 #include <linux/types.h>
@@ -36,9 +42,11 @@
 #define ECONNREFUSED 111
 #define EHOSTUNREACH 113
 
+/* ==== Maps and config ================================================================== */
+
 const volatile struct config cfg = {};
 
-/* Who started a connect; lives in the socket from SYN_SENT until it is answered. */
+/* Who started a connect; lives in the socket from SYN_SENT until the socket is freed. */
 struct identity {
 	__u64 start_ns;
 	__u64 cgroup_id;
@@ -84,39 +92,6 @@ struct {
 	__type(value, __u64);
 } mount_ns_set SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct count_key);
-	__type(value, __u64);
-} counts SEC(".maps");
-
-/* tcpconnlat -H: one latency histogram per key, allocated as keys appear. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 10240);
-	__type(key, struct hist_key);
-	__type(value, struct hist);
-} hists SEC(".maps");
-
-/* The exporter: connect attempts per histogram key (result RESULT_OK), counted by sockops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 10240);
-	__type(key, struct hist_key);
-	__type(value, __u64);
-} attempts SEC(".maps");
-
-/* A zeroed struct hist to insert from (it does not fit on the BPF stack); never written. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hist);
-} hist_zero SEC(".maps");
-
 /* Nothing is lost silently: user space reports these (enum loss). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -132,6 +107,8 @@ static __always_inline void count_loss(__u32 which)
 	if (n)
 		__sync_fetch_and_add(n, 1);
 }
+
+/* ==== Identity: who connected, kept at CLOSE -> SYN_SENT ================================ */
 
 static __always_inline bool traced_task(__u32 tgid, __u32 uid)
 {
@@ -163,45 +140,65 @@ static __always_inline bool v4_mapped(const __u8 *a)
 }
 
 /*
- * Addresses as the kernel keeps them. An AF_INET6 socket talking to a v4-mapped
- * destination gets its v6 source address only after tcp_v4_connect() returns, so
+ * Addresses as the kernel keeps them, read directly. An AF_INET6 socket talking to a
+ * v4-mapped destination gets its v6 source address only after tcp_v4_connect() returns, so
  * its source is built from the v4 one.
  */
-static __always_inline void read_addresses(struct sock *sk, __u16 family, __u8 *saddr, __u8 *daddr)
+static __always_inline void read_daddr(const struct sock *sk, __u16 family, __u8 *daddr)
 {
+	__u32 *d = (__u32 *)daddr;
+
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)daddr, sk, __sk_common.skc_daddr);
+		d[0] = sk->__sk_common.skc_daddr;
 		return;
 	}
-	BPF_CORE_READ_INTO((struct in6_addr *)daddr, sk, __sk_common.skc_v6_daddr);
-	if (v4_mapped(daddr)) {
-		__u32 *s = (__u32 *)saddr;
+	d[0] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0];
+	d[1] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1];
+	d[2] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2];
+	d[3] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3];
+}
 
+static __always_inline void read_saddr(const struct sock *sk, __u16 family, const __u8 *daddr, __u8 *saddr)
+{
+	__u32 *s = (__u32 *)saddr;
+
+	if (family == AF_INET) {
+		s[0] = sk->__sk_common.skc_rcv_saddr;
+	} else if (v4_mapped(daddr)) {
 		s[0] = 0;
 		s[1] = 0;
 		s[2] = bpf_htonl(0xffff);
-		BPF_CORE_READ_INTO(&s[3], sk, __sk_common.skc_rcv_saddr);
+		s[3] = sk->__sk_common.skc_rcv_saddr;
 	} else {
-		BPF_CORE_READ_INTO((struct in6_addr *)saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		s[0] = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[0];
+		s[1] = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[1];
+		s[2] = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[2];
+		s[3] = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[3];
 	}
 }
 
-static __always_inline void on_syn_sent(struct sock *sk, __u16 family)
+static __always_inline void count_hist_attempt(const struct sock *sk, const struct identity *id, __u16 family);
+
+static __always_inline void on_syn_sent(const struct sock *sk)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 uid = (__u32)bpf_get_current_uid_gid();
+	__u16 family = sk->__sk_common.skc_family;
+	__u64 pid_tgid;
+	__u32 uid;
 	struct identity *id;
 	__u16 dport;
 
+	if (sk->sk_protocol != IPPROTO_TCP || (family != AF_INET && family != AF_INET6))
+		return;
 	if (cfg.family && cfg.family != family)
 		return;
-	dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &dport))
 		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	uid = (__u32)bpf_get_current_uid_gid();
 	if (!traced_task(pid_tgid >> 32, uid))
 		return;
-	id = bpf_sk_storage_get(&identities, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	id = bpf_sk_storage_get(&identities, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!id) {
 		count_loss(LOST_STORAGE);
 		return;
@@ -213,7 +210,31 @@ static __always_inline void on_syn_sent(struct sock *sk, __u16 family)
 	id->uid = uid;
 	id->dport = dport;
 	bpf_get_current_comm(id->comm, sizeof(id->comm));
+	if (cfg.hist_attempts)
+		count_hist_attempt(sk, id, family);
 }
+
+/* How a connect ended: the one place that maps the socket's error to a result. */
+static __always_inline __u16 result_of(int newstate, int err)
+{
+	if (newstate == TCP_ESTABLISHED)
+		return RESULT_OK;
+	switch (err) {
+	case 0:
+		return RESULT_ABORTED;
+	case ECONNREFUSED:
+		return RESULT_REFUSED;
+	case ETIMEDOUT:
+		return RESULT_TIMEDOUT;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return RESULT_UNREACH;
+	default:
+		return RESULT_ERROR;
+	}
+}
+
+/* ==== Events: a ring buffer record per connect (tcpconnlat, tcpconnect) ================= */
 
 static __always_inline void submit(struct event *e)
 {
@@ -235,46 +256,48 @@ static __always_inline void fill_identity(struct event *e, const struct identity
 	__builtin_memcpy(e->comm, id->comm, sizeof(e->comm));
 }
 
-/*
- * floor(1e9 * 2^(i/4)) ns for i = HIST_MIN_INDEX .. HIST_MIN_INDEX + HIST_BOUNDS - 1: the upper
- * bounds (inclusive) of the histogram buckets. Made by
- *   python3 -c 'import math; print([math.floor(1e9 * 2 ** (i / 4)) for i in range(-80, 41)])'
- * and checked against the Java side by LatencyHistogramTest. In a section of its own, so that
- * .rodata holds only cfg.
- */
-static const __u64 hist_bounds[HIST_BOUNDS] SEC(".rodata.hist") = {
-	953ULL, 1134ULL, 1348ULL, 1603ULL,
-	1907ULL, 2268ULL, 2697ULL, 3207ULL,
-	3814ULL, 4536ULL, 5394ULL, 6415ULL,
-	7629ULL, 9072ULL, 10789ULL, 12831ULL,
-	15258ULL, 18145ULL, 21579ULL, 25662ULL,
-	30517ULL, 36291ULL, 43158ULL, 51324ULL,
-	61035ULL, 72583ULL, 86316ULL, 102648ULL,
-	122070ULL, 145166ULL, 172633ULL, 205296ULL,
-	244140ULL, 290333ULL, 345266ULL, 410593ULL,
-	488281ULL, 580667ULL, 690533ULL, 821187ULL,
-	976562ULL, 1161335ULL, 1381067ULL, 1642375ULL,
-	1953125ULL, 2322670ULL, 2762135ULL, 3284751ULL,
-	3906250ULL, 4645340ULL, 5524271ULL, 6569503ULL,
-	7812500ULL, 9290680ULL, 11048543ULL, 13139006ULL,
-	15625000ULL, 18581361ULL, 22097086ULL, 26278012ULL,
-	31250000ULL, 37162722ULL, 44194173ULL, 52556025ULL,
-	62500000ULL, 74325444ULL, 88388347ULL, 105112051ULL,
-	125000000ULL, 148650889ULL, 176776695ULL, 210224103ULL,
-	250000000ULL, 297301778ULL, 353553390ULL, 420448207ULL,
-	500000000ULL, 594603557ULL, 707106781ULL, 840896415ULL,
-	1000000000ULL, 1189207115ULL, 1414213562ULL, 1681792830ULL,
-	2000000000ULL, 2378414230ULL, 2828427124ULL, 3363585661ULL,
-	4000000000ULL, 4756828460ULL, 5656854249ULL, 6727171322ULL,
-	8000000000ULL, 9513656920ULL, 11313708498ULL, 13454342644ULL,
-	16000000000ULL, 19027313840ULL, 22627416997ULL, 26908685288ULL,
-	32000000000ULL, 38054627680ULL, 45254833995ULL, 53817370576ULL,
-	64000000000ULL, 76109255360ULL, 90509667991ULL, 107634741152ULL,
-	128000000000ULL, 152218510720ULL, 181019335983ULL, 215269482304ULL,
-	256000000000ULL, 304437021440ULL, 362038671967ULL, 430538964609ULL,
-	512000000000ULL, 608874042881ULL, 724077343935ULL, 861077929219ULL,
-	1024000000000ULL,
-};
+static __always_inline void report_answer(const struct sock *sk, __u16 family, const struct identity *id,
+					  __u64 now, __u64 latency, int err, __u16 result)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_loss(LOST_EVENTS);
+		return;
+	}
+	e->kind = result == RESULT_OK || result == RESULT_REFUSED ? EVENT_ANSWERED : EVENT_FAILED;
+	e->err = err;
+	e->ts_ns = now;
+	e->latency_ns = latency;
+	fill_identity(e, id);
+	read_daddr(sk, family, e->daddr);
+	read_saddr(sk, family, e->daddr, e->saddr);
+	e->family = family;
+	/* unlike skc_num, inet_sport survives the unhashing of SYN_SENT -> CLOSE; it lies past
+	 * struct sock, where a direct read is refused, so it is probe-read */
+	e->lport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	e->result = result;
+	submit(e);
+}
+
+/* ==== Histograms: latencies aggregated per key (tcpconnlat -H, the exporter) ============ */
+
+/* tcpconnlat -H and the exporter: one latency histogram per key, allocated as keys appear. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 10240);
+	__type(key, struct hist_key);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+/* A zeroed struct hist to insert from (it does not fit on the BPF stack); never written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist);
+} hist_zero SEC(".maps");
 
 /* The bucket of a latency: the first whose bound is not below it (a binary search, unrolled). */
 static __always_inline __u32 hist_bucket(__u64 latency_ns)
@@ -287,7 +310,7 @@ static __always_inline __u32 hist_bucket(__u64 latency_ns)
 		/* clang knows mid < HIST_BOUNDS and would drop the check the verifier needs: hide it */
 		asm volatile("" : "+r"(mid));
 		if (lo < hi && mid < HIST_BOUNDS) {
-			if (latency_ns <= hist_bounds[mid])
+			if (latency_ns <= cfg.hist_bounds[mid])
 				hi = mid;
 			else
 				lo = mid + 1;
@@ -296,53 +319,43 @@ static __always_inline __u32 hist_bucket(__u64 latency_ns)
 	return lo;
 }
 
-static __always_inline __u16 result_of(int kind, int err)
-{
-	switch (err) {
-	case 0:
-		return kind == EVENT_ANSWERED ? RESULT_OK : RESULT_ABORTED;
-	case ECONNREFUSED:
-		return RESULT_REFUSED;
-	case ETIMEDOUT:
-		return RESULT_TIMEDOUT;
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-		return RESULT_UNREACH;
-	default:
-		return RESULT_ERROR;
-	}
-}
-
 /* The labels of a histogram key that cfg.hist_by selects; the caller sets the result. */
-static __always_inline void fill_hist_key(struct hist_key *key, const struct identity *id, __u16 family,
-					  const __u8 *daddr)
+static __always_inline void fill_hist_key(struct hist_key *key, const struct sock *sk, const struct identity *id,
+					  __u16 family)
 {
 	if (cfg.hist_by & BY_CGROUP)
 		key->cgroup_id = id->cgroup_id;
 	if (cfg.hist_by & BY_COMM)
 		__builtin_memcpy(key->comm, id->comm, sizeof(key->comm));
 	if (cfg.hist_by & BY_DADDR)
-		__builtin_memcpy(key->daddr, daddr, sizeof(key->daddr));
+		read_daddr(sk, family, key->daddr);
 	if (cfg.hist_by & (BY_FAMILY | BY_DADDR))
 		key->family = family;
 	if (cfg.hist_by & BY_DPORT)
 		key->dport = id->dport;
 }
 
-static __always_inline void aggregate(struct sock *sk, __u16 family, const struct identity *id, int kind, int err,
-				      __u64 latency)
+/* Raises *max to value unless it is already as high (a compare-and-exchange loop, bounded). */
+static __always_inline void raise_max(__u64 *max, __u64 value)
+{
+	for (int i = 0; i < 8; i++) {
+		__u64 old = *max;
+
+		if (value <= old || __sync_val_compare_and_swap(max, old, value) == old)
+			return;
+	}
+}
+
+static __always_inline void aggregate(const struct sock *sk, __u16 family, const struct identity *id,
+				      __u16 result, __u64 latency)
 {
 	struct hist_key key = {};
 	struct hist *h;
 	__u64 bucket;
 	__u32 zero = 0;
-	__u8 saddr[16], daddr[16];
 
-	if (cfg.hist_by & BY_DADDR)
-		read_addresses(sk, family, saddr, daddr);
-	fill_hist_key(&key, id, family, daddr);
-	key.result = result_of(kind, err);
-
+	fill_hist_key(&key, sk, id, family);
+	key.result = result;
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
 		struct hist *empty = bpf_map_lookup_elem(&hist_zero, &zero);
@@ -363,69 +376,66 @@ static __always_inline void aggregate(struct sock *sk, __u16 family, const struc
 		__sync_fetch_and_add(&h->buckets[bucket], 1);
 	__sync_fetch_and_add(&h->sum_ns, latency);
 	__sync_fetch_and_add(&h->count, 1);
+	raise_max(&h->max_ns, latency);
 }
 
-static __always_inline void on_syn_answered(struct sock *sk, __u16 family, int newstate)
+static __always_inline void on_syn_answered(const struct sock *sk, int newstate)
 {
-	struct identity *id = bpf_sk_storage_get(&identities, sk, 0, 0);
-	struct event *e;
+	struct identity *id = bpf_sk_storage_get(&identities, (struct sock *)sk, 0, 0);
+	__u16 family, result;
 	__u64 now, latency;
 	int err = 0;
-	__u8 kind = EVENT_ANSWERED;
 
-	if (!id)
+	if (!id || !id->start_ns)
 		return;
 	now = bpf_ktime_get_ns();
 	latency = now - id->start_ns;
-	if (newstate == TCP_CLOSE) {
-		err = BPF_CORE_READ(sk, sk_err);
-		if (err != ECONNREFUSED)
-			kind = EVENT_FAILED;
-	}
-	if ((kind == EVENT_FAILED && !cfg.report_failures) || latency < cfg.min_latency_ns)
-		goto done;
-	if (cfg.histogram) {
-		aggregate(sk, family, id, kind, err, latency);
-		goto done;
-	}
-
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_loss(LOST_EVENTS);
-		goto done;
-	}
-	e->ts_ns = now;
-	e->latency_ns = latency;
-	fill_identity(e, id);
-	read_addresses(sk, family, e->saddr, e->daddr);
-	e->err = err;
-	e->family = family;
-	e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->kind = kind;
-	e->pad = 0;
-	submit(e);
-done:
-	bpf_sk_storage_delete(&identities, sk);
+	id->start_ns = 0; /* answered: a later transition of this socket is no answer */
+	if (newstate == TCP_CLOSE)
+		err = sk->sk_err;
+	result = result_of(newstate, err);
+	if ((result != RESULT_OK && result != RESULT_REFUSED && !cfg.report_failures) || latency < cfg.min_latency_ns)
+		return;
+	family = sk->__sk_common.skc_family;
+	if (cfg.mode == MODE_HISTOGRAM)
+		aggregate(sk, family, id, result, latency);
+	else
+		report_answer(sk, family, id, now, latency, err, result);
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(handle_set_state, const struct sock *csk, const int oldstate, const int newstate)
+int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	struct sock *sk = (struct sock *)csk;
-	__u16 family;
-
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-
-	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
-		on_syn_sent(sk, family);
-	else if (oldstate == TCP_SYN_SENT && (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE))
-		on_syn_answered(sk, family, newstate);
+	/* The state checks first: most runs are transitions nobody asked for. */
+	if (oldstate == TCP_CLOSE) {
+		if (newstate == TCP_SYN_SENT)
+			on_syn_sent(sk);
+	} else if (oldstate == TCP_SYN_SENT && (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE)) {
+		/* tcpconnect reports the attempt from sockops, and the answer is not its business */
+		if (cfg.mode == MODE_LATENCY || cfg.mode == MODE_HISTOGRAM)
+			on_syn_answered(sk, newstate);
+	}
 	return 0;
 }
+
+/* ==== Attempts and counts (the exporter's attempts; tcpconnect, tcpconnect -c) ========== */
+
+/* The exporter: connect attempts per histogram key (result RESULT_OK), counted at SYN_SENT. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 10240);
+	__type(key, struct hist_key);
+	__type(value, __u64);
+} attempts SEC(".maps");
+
+/* tcpconnect -c: attempts per source, destination and port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct count_key);
+	__type(value, __u64);
+} counts SEC(".maps");
 
 /* Adds one to the u64 under key in a hash map of counters; false if the map is full. */
 static __always_inline bool increment(void *map, const void *key)
@@ -446,7 +456,17 @@ static __always_inline bool increment(void *map, const void *key)
 	return true;
 }
 
-static __always_inline void count_attempt(struct event *e)
+/* The exporter: an attempt, counted under the labels its answer will have (result RESULT_OK). */
+static __always_inline void count_hist_attempt(const struct sock *sk, const struct identity *id, __u16 family)
+{
+	struct hist_key key = {};
+
+	fill_hist_key(&key, sk, id, family);
+	if (!increment(&attempts, &key))
+		count_loss(LOST_ATTEMPTS);
+}
+
+static __always_inline void count_attempt(const struct event *e)
 {
 	struct count_key key = {};
 
@@ -458,16 +478,6 @@ static __always_inline void count_attempt(struct event *e)
 		key.lport = e->lport;
 	if (!increment(&counts, &key))
 		count_loss(LOST_COUNTS);
-}
-
-/* The exporter: an attempt, counted under the labels its answer will have (result RESULT_OK). */
-static __always_inline void count_hist_attempt(const struct identity *id, const struct event *e)
-{
-	struct hist_key key = {};
-
-	fill_hist_key(&key, id, e->family, e->daddr);
-	if (!increment(&attempts, &key))
-		count_loss(LOST_ATTEMPTS);
 }
 
 /* tcpconnect: the port is chosen and the SYN is about to leave, still in the caller's context. */
@@ -487,13 +497,13 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 	if (!id)
 		return 1;
 
-	if (cfg.count_attempts || cfg.histogram) {
+	if (cfg.mode == MODE_COUNT) {
 		e = &scratch;
 	} else {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (!e) {
 			count_loss(LOST_EVENTS);
-			goto done;
+			return 1;
 		}
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -522,18 +532,15 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 	}
 	e->lport = ctx->local_port;
 	e->kind = EVENT_ATTEMPT;
-	if (cfg.histogram) {
-		count_hist_attempt(id, e);
-		return 1; /* the identity stays: the answer is aggregated too */
-	}
-	if (cfg.count_attempts)
+	e->result = RESULT_PENDING;
+	if (cfg.mode == MODE_COUNT)
 		count_attempt(e);
 	else
 		submit(e);
-done:
-	bpf_sk_storage_delete(&identities, bsk);
 	return 1;
 }
+
+/* ==== DNS: responses copied for user space (-d) ======================================== */
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
@@ -541,7 +548,7 @@ done:
 #define DNS_PORT 53
 
 /*
- * -d: every UDP datagram from port 53 that reaches a socket (cgroup v2 root, so all of them):
+ * Every UDP datagram from port 53 that reaches a socket (cgroup v2 root, so all of them):
  * copy the start of its payload for user space to parse. Always lets the packet through.
  * The data starts at the IP header.
  */
@@ -600,12 +607,12 @@ int handle_dns_ingress(struct __sk_buff *skb)
 }
 
 /*
- * Never used: they put struct event and struct dns_event into the object's BTF, so the test
- * that compares them with the Java layouts (LayoutContractTest) reads them from the build.
- * (The cilium/ebpf idiom; they cost a 16-byte .bss map.)
+ * Never used: no map or program names struct event or struct dns_event, so these put them
+ * into the object's BTF, where LayoutContractTest compares them with the Java layouts (the
+ * cilium/ebpf idiom; the two pointers cost a 16-byte .bss map). struct hist_key, config,
+ * count_key and hist are there already, through the maps and cfg.
  */
 struct event *unused_event __attribute__((unused));
 struct dns_event *unused_dns_event __attribute__((unused));
-struct hist_key *unused_hist_key __attribute__((unused));
 
 char LICENSE[] SEC("license") = "GPL";

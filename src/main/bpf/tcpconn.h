@@ -30,7 +30,7 @@ struct event {
 	__u16 family;      /* AF_INET or AF_INET6 */
 	__u16 lport;       /* host order */
 	__u16 dport;       /* host order */
-	__u16 pad;
+	__u16 result;      /* enum result: how it ended, decided here once (RESULT_PENDING for an attempt) */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -44,6 +44,24 @@ struct dns_event {
 	__u8 payload[DNS_MAX_PAYLOAD];
 };
 
+/* What the kernel side does with a connect (Java: TraceConfig.Mode, in this order). */
+enum mode {
+	MODE_LATENCY,    /* tcpconnlat: an event per answered (or, with -e, failed) connect */
+	MODE_ATTEMPTS,   /* tcpconnect: an event per attempt, as the SYN leaves (sockops) */
+	MODE_COUNT,      /* tcpconnect -c: attempts counted in the counts map, no events */
+	MODE_HISTOGRAM,  /* tcpconnlat -H, the exporter: latencies aggregated in hists, no events */
+};
+
+/*
+ * Latency histograms (tcpconnlat -H, the exporter): bucket j holds latencies in
+ * (hist_bounds[j - 1], hist_bounds[j]] ns (bucket 0 everything up to hist_bounds[0], bucket
+ * HIST_BOUNDS everything longer). User space chooses the bounds at load time: Prometheus native
+ * histogram schema 2 in seconds for the exporter, powers of two of microseconds (or
+ * milliseconds) split in four for -H, so that each of its rows is a whole number of buckets.
+ */
+#define HIST_BOUNDS 121
+#define HIST_BUCKETS (HIST_BOUNDS + 1)
+
 /*
  * Filters and modes, written by user space into .rodata before load (it is the only
  * variable there), so the verifier prunes whatever is switched off.
@@ -54,17 +72,17 @@ struct config {
 	__u32 tgid;             /* 0: any process */
 	__u32 uid;              /* used when filter_uid */
 	__u16 family;           /* AF_INET, AF_INET6, or 0 for both */
+	__u8 mode;              /* enum mode */
 	__u8 filter_uid;
-	__u8 report_failures;   /* tcpconnlat -e: also report connects nobody answered */
+	__u8 report_failures;   /* also connects nobody answered (tcpconnlat -e, the exporter) */
 	__u8 filter_dports;     /* only destination ports in the dports map */
 	__u8 filter_cgroups;    /* only cgroups in cgroup_map */
 	__u8 filter_mntns;      /* only mount namespaces in mount_ns_set */
-	__u8 count_attempts;    /* tcpconnect -c: count in the kernel, send no events */
 	__u8 count_by_lport;    /* tcpconnect -c -s: the source port is part of the key */
-	__u8 histogram;         /* tcpconnlat -H: aggregate latencies in hists, send no events */
 	__u8 hist_by;           /* enum hist_by bits: the labels of a histogram's key */
-	__u8 hist_attempts;     /* the exporter: count attempts per histogram key too (sockops) */
-	__u8 pad[4];
+	__u8 hist_attempts;     /* the exporter: count attempts per histogram key too */
+	__u8 pad[5];
+	__u64 hist_bounds[HIST_BOUNDS]; /* the buckets' upper bounds, ns, increasing */
 };
 
 /* Key of tcpconnect -c's in-kernel count map. */
@@ -77,17 +95,6 @@ struct count_key {
 	__u16 pad;
 };
 
-/*
- * Latency histograms (tcpconnlat -H, the exporter): exponential buckets, 4 per power of two
- * (Prometheus native histogram schema 2), of seconds: bucket j holds latencies in
- * (2^((j + HIST_MIN_INDEX - 1) / 4), 2^((j + HIST_MIN_INDEX) / 4)] seconds, so a bucket is at most
- * 2^(1/4) - 1 = 19 % wide. Bucket 0 also holds everything shorter (<= 0.95 us), bucket
- * HIST_BOUNDS everything longer than 2^10 s. The bounds, in ns, are hist_bounds in the BPF source.
- */
-#define HIST_MIN_INDEX (-80)  /* 2^(-80/4) s = 0.95 us */
-#define HIST_BOUNDS 121       /* up to 2^(40/4) s = 1024 s */
-#define HIST_BUCKETS (HIST_BOUNDS + 1)
-
 /* Which labels are part of a histogram's key; the result always is. */
 enum hist_by {
 	BY_CGROUP = 1,
@@ -97,7 +104,7 @@ enum hist_by {
 	BY_FAMILY = 16,
 };
 
-/* How a connect ended, in a histogram's key (Java: event.Result, in this order). */
+/* How a connect ended, in an event and a histogram's key (Java: event.Result, in this order). */
 enum result {
 	RESULT_OK,
 	RESULT_REFUSED,
@@ -105,6 +112,7 @@ enum result {
 	RESULT_UNREACH,
 	RESULT_ABORTED,
 	RESULT_ERROR,
+	RESULT_PENDING,   /* an attempt: no answer yet */
 };
 
 struct hist_key {
@@ -117,10 +125,14 @@ struct hist_key {
 	__u16 pad;
 };
 
-/* Counts only grow; user space takes deltas between reads, so no connect is lost or counted twice. */
+/*
+ * Counts only grow; user space takes deltas between reads, so no connect is lost or counted
+ * twice. max_ns is the longest latency since the histogram was created.
+ */
 struct hist {
 	__u64 count;
 	__u64 sum_ns;
+	__u64 max_ns;
 	__u64 buckets[HIST_BUCKETS];
 };
 

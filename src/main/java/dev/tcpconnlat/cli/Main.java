@@ -21,6 +21,7 @@ public final class Main {
 
     static int run(String[] args, PrintStream err) {
         String tool = args.length > 0 ? args[0] : "";
+        StopSignals.install(); // a stop signal from now on ends the run cleanly, even before it attaches
         // Generating libbpf's FFM stubs and parsing with picocli take ~50 ms each: do both at once.
         Session.prepareLibbpf();
         CommandSpec spec = switch (tool) {

@@ -69,6 +69,9 @@ final class Session {
     int trace(TraceConfig config, boolean verbose, EventPrinter printer, DnsCache dns) throws Exception {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
+            if (tracer == null) {
+                return 0;
+            }
             printer.header(out);
             out.flush();
             tracer.stream(new Tracer.Listener() {
@@ -106,6 +109,9 @@ final class Session {
     int count(TraceConfig config, boolean verbose, CountTable table) throws IOException {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
+            if (tracer == null) {
+                return 0;
+            }
             out.println("Tracing connect ... Hit Ctrl-C to end");
             out.flush();
             while (!stop.requested()) {
@@ -128,6 +134,9 @@ final class Session {
             throws IOException {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
+            if (tracer == null) {
+                return 0;
+            }
             out.println("Tracing TCP connect latency... Hit Ctrl-C to end.");
             out.flush();
             long next = System.nanoTime() + intervalS * 1_000_000_000L;
@@ -159,6 +168,9 @@ final class Session {
     int export(TraceConfig config, boolean verbose, InetSocketAddress address,
             Function<Tracer, MultiCollector> collector) {
         try (Tracer tracer = begin(config, verbose)) {
+            if (tracer == null) {
+                return 0;
+            }
             PrometheusRegistry registry = new PrometheusRegistry();
             registry.register(collector.apply(tracer));
             HTTPServer server;
@@ -181,12 +193,13 @@ final class Session {
         return 0;
     }
 
+    /** Checks, loads and attaches; null when a stop signal came first (nothing is attached then). */
     private Tracer begin(TraceConfig config, boolean verbose) {
+        stop = StopSignals.install();
         Preflight.check(tool, config.usesCgroupPrograms());
         awaitLibbpf();
         LibBpfLog.setVerbose(verbose);
-        stop = StopSignals.install();
-        return Tracer.start(config);
+        return stop.requested() ? null : Tracer.start(config);
     }
 
     private void reportLoss(Loss loss, long newly, long total) {

@@ -1,6 +1,7 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.dns.DnsCache;
+import dev.tcpconnlat.event.Buckets;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
@@ -36,7 +37,9 @@ final class TcpConnLatCommand {
         CommonOptions.flag(spec, "also list connects that failed without an answer (timeout, unreachable, aborted) "
                 + "and add a RESULT column", "-e", "--errors");
         CommonOptions.flag(spec, "aggregate latencies into histograms in the kernel and print them (bcc's "
-                + "biolatency format) on Ctrl-C or every -i seconds; nothing per connect reaches user space", "-H", "--histogram");
+                + "biolatency format) on Ctrl-C or every -i seconds; nothing per connect reaches user space. "
+                + "Each table ends with the count, estimates of p50, p90 and p99 (~, within 10 %) and the exact max",
+                "-H", "--histogram");
         spec.addOption(OptionSpec.builder("-i", "--interval").paramLabel("SECONDS").type(int.class)
                 .description("with -H: print (and restart) the histograms every SECONDS seconds").build());
         CommonOptions.flag(spec, "with -H: print the time (HH:MM:SS) before each interval", "-T", "--interval-timestamp");
@@ -111,9 +114,10 @@ final class TcpConnLatCommand {
                     case COMM -> TraceConfig.By.COMM;
                     case UNIT -> TraceConfig.By.CGROUP;
                 }))
+                .buckets(Buckets.log2(parsed.hasMatchedOption("-m") ? 1_000_000 : 1_000))
                 .build();
         CgroupPaths cgroups = by == HistogramReport.By.UNIT ? new CgroupPaths(CgroupV2.root()) : null;
-        HistogramReport report = new HistogramReport(by, errors, parsed.hasMatchedOption("-m"), cgroups);
+        HistogramReport report = new HistogramReport(by, errors, cgroups);
         return session.histogram(config, common.verbose(), report, interval, parsed.hasMatchedOption("-T"));
     }
 }

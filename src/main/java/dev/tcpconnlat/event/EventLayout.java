@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  *     __u16 family;
  *     __u16 lport;
  *     __u16 dport;
- *     __u16 pad;
+ *     __u16 result;
  *     char comm[TASK_COMM_LEN];
  * };
  * </pre>
@@ -45,7 +45,7 @@ public final class EventLayout {
             ValueLayout.JAVA_SHORT.withName("family"),
             ValueLayout.JAVA_SHORT.withName("lport"),
             ValueLayout.JAVA_SHORT.withName("dport"),
-            ValueLayout.JAVA_SHORT.withName("pad"),
+            ValueLayout.JAVA_SHORT.withName("result"),
             MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("comm"),
             MemoryLayout.paddingLayout(4));
 
@@ -62,6 +62,7 @@ public final class EventLayout {
     public static final long LPORT = offset("lport");
     public static final long DPORT = offset("dport");
     public static final long KIND = offset("kind");
+    public static final long RESULT = offset("result");
     public static final long COMM = offset("comm");
     public static final int COMM_LEN = 16;
 

@@ -85,8 +85,9 @@ public final class EventView {
         return u32(e, ERR);
     }
 
+    /** How it ended, as the kernel decided (PENDING for an attempt). */
     public Result result() {
-        return Result.of(u32(e, KIND), errno());
+        return Result.ofKernel(u16(e, RESULT));
     }
 
     /** Copies the comm's bytes (up to {@link EventLayout#COMM_LEN}, without the NUL) into {@code dst}; returns how many. */

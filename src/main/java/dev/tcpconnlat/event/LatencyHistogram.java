@@ -8,74 +8,32 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One in-kernel latency histogram and its key (src/main/bpf/tcpconn.h). The buckets are
- * exponential, 4 per power of two: Prometheus native histogram schema 2, in seconds. Bucket j
- * holds latencies in ({@link #upperNs upperNs}(j - 1), upperNs(j)], with upperNs(j) =
- * 1e9 * 2^((j + {@link #MIN_INDEX}) / 4) ns, so it is at most 19 % wide and its middle is within
- * 9.5 % of every latency in it. Bucket 0 also holds shorter ones, the last every latency over
- * 1024 s.
+ * One in-kernel latency histogram and its key (src/main/bpf/tcpconn.h), over the {@link Buckets}
+ * the kernel was loaded with. {@code maxNs} is the longest latency since the kernel created
+ * the histogram (exact, kept by the kernel).
  * <pre>
  * struct hist {
  *     __u64 count;
  *     __u64 sum_ns;
+ *     __u64 max_ns;
  *     __u64 buckets[HIST_BUCKETS];
  * };
  * </pre>
  */
-public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] buckets) {
-    /** The native histogram index (schema 2) of bucket 0: its upper bound is 2^(-80/4) s = 0.95 us. */
-    public static final int MIN_INDEX = -80;
-    /** Buckets with an upper bound; one more holds the rest. */
-    public static final int BOUNDS = 121;
-    public static final int BUCKETS = BOUNDS + 1;
-    private static final long[] UPPER_NS = new long[BOUNDS];
-
-    static {
-        for (int j = 0; j < BOUNDS; j++) {
-            UPPER_NS[j] = (long) Math.floor(1e9 * Math.pow(2, (j + MIN_INDEX) / 4.0));
-        }
-    }
-
+public record LatencyHistogram(HistogramKey key, Buckets scale, long count, long sumNs, long maxNs, long[] buckets) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("count"),
             ValueLayout.JAVA_LONG.withName("sum_ns"),
-            MemoryLayout.sequenceLayout(BUCKETS, ValueLayout.JAVA_LONG).withName("buckets"));
+            ValueLayout.JAVA_LONG.withName("max_ns"),
+            MemoryLayout.sequenceLayout(Buckets.BUCKETS, ValueLayout.JAVA_LONG).withName("buckets"));
     private static final long BUCKETS_OFFSET = LAYOUT.byteOffset(groupElement("buckets"));
+    private static final long MAX_OFFSET = LAYOUT.byteOffset(groupElement("max_ns"));
 
-    public static LatencyHistogram decode(HistogramKey key, MemorySegment value) {
-        long[] buckets = new long[BUCKETS];
-        MemorySegment.copy(value, ValueLayout.JAVA_LONG, BUCKETS_OFFSET, buckets, 0, BUCKETS);
-        return new LatencyHistogram(key, EventLayout.u64(value, 0), EventLayout.u64(value, 8), buckets);
-    }
-
-    /** The largest latency of bucket {@code j}, in ns (the kernel's hist_bounds); Long.MAX_VALUE for the last. */
-    public static long upperNs(int j) {
-        return j < BOUNDS ? UPPER_NS[j] : Long.MAX_VALUE;
-    }
-
-    /** The latency just below bucket {@code j}: the upper bound of the one before, 0 for the first. */
-    public static long lowerNs(int j) {
-        return j == 0 ? 0 : UPPER_NS[j - 1];
-    }
-
-    /** The value that stands for bucket {@code j}: its middle (the last bucket: its lower end). */
-    public static long middleNs(int j) {
-        return j < BOUNDS ? (lowerNs(j) + upperNs(j)) / 2 : lowerNs(j);
-    }
-
-    /** The bucket of a latency, as the kernel's hist_bucket() finds it. */
-    public static int bucketOf(long ns) {
-        int lo = 0;
-        int hi = BOUNDS;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (ns <= UPPER_NS[mid]) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return lo;
+    public static LatencyHistogram decode(HistogramKey key, Buckets scale, MemorySegment value) {
+        long[] buckets = new long[Buckets.BUCKETS];
+        MemorySegment.copy(value, ValueLayout.JAVA_LONG, BUCKETS_OFFSET, buckets, 0, Buckets.BUCKETS);
+        return new LatencyHistogram(key, scale, EventLayout.u64(value, 0), EventLayout.u64(value, 8),
+                EventLayout.u64(value, MAX_OFFSET), buckets);
     }
 
     /** The connects in the buckets (read at one instant, they may be one or two ahead of {@link #count}). */
@@ -87,28 +45,37 @@ public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] 
         return n;
     }
 
-    /** What was added since {@code earlier}, the same histogram read before (null: nothing before). */
+    /**
+     * What was added since {@code earlier}, the same histogram read before (null: nothing
+     * before). The maximum is kept only when it grew in between, for then it happened in between;
+     * otherwise it is 0: unknown, see {@link #maxEstimateNs}.
+     */
     public LatencyHistogram minus(LatencyHistogram earlier) {
         if (earlier == null) {
             return this;
         }
-        long[] b = new long[BUCKETS];
-        for (int i = 0; i < BUCKETS; i++) {
+        long[] b = new long[Buckets.BUCKETS];
+        for (int i = 0; i < Buckets.BUCKETS; i++) {
             b[i] = buckets[i] - earlier.buckets[i];
         }
-        return new LatencyHistogram(key, count - earlier.count, sumNs - earlier.sumNs, b);
+        return new LatencyHistogram(key, scale, count - earlier.count, sumNs - earlier.sumNs,
+                maxNs > earlier.maxNs ? maxNs : 0, b);
     }
 
     /** Both together, under {@code key}. */
     public LatencyHistogram plus(LatencyHistogram other, HistogramKey key) {
         long[] b = buckets.clone();
-        for (int i = 0; i < BUCKETS; i++) {
+        for (int i = 0; i < Buckets.BUCKETS; i++) {
             b[i] += other.buckets[i];
         }
-        return new LatencyHistogram(key, count + other.count, sumNs + other.sumNs, b);
+        return new LatencyHistogram(key, scale, count + other.count, sumNs + other.sumNs,
+                Math.max(maxNs, other.maxNs), b);
     }
 
-    /** The latency below which a fraction {@code q} of the connects fall, in ns (a bucket's middle). */
+    /**
+     * An estimate of the latency below which a fraction {@code q} of the connects fall, in ns:
+     * the middle of its bucket (within 9.5 %), or the exact maximum when that is lower.
+     */
     public long quantileNs(double q) {
         long n = total();
         if (n == 0) {
@@ -116,20 +83,23 @@ public record LatencyHistogram(HistogramKey key, long count, long sumNs, long[] 
         }
         long rank = Math.max(1, (long) Math.ceil(q * n));
         long seen = 0;
-        for (int i = 0; i < BUCKETS; i++) {
+        for (int i = 0; i < Buckets.BUCKETS; i++) {
             seen += buckets[i];
             if (seen >= rank) {
-                return middleNs(i);
+                return maxNs > 0 ? Math.min(scale.middleNs(i), maxNs) : scale.middleNs(i);
             }
         }
-        return middleNs(BUCKETS - 1);
+        return scale.middleNs(Buckets.BUCKETS - 1);
     }
 
-    /** The largest latency, in ns (the middle of the last bucket that is not empty). */
-    public long maxNs() {
-        for (int i = BUCKETS - 1; i >= 0; i--) {
+    /** The exact maximum when it is known ({@link #maxNs} > 0), else the middle of the last bucket not empty. */
+    public long maxEstimateNs() {
+        if (maxNs > 0) {
+            return maxNs;
+        }
+        for (int i = Buckets.BUCKETS - 1; i >= 0; i--) {
             if (buckets[i] > 0) {
-                return middleNs(i);
+                return scale.middleNs(i);
             }
         }
         return 0;

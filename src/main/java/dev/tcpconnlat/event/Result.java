@@ -1,8 +1,8 @@
 package dev.tcpconnlat.event;
 
 /**
- * How a connect ended, as printed in the RESULT column and the JSON "result" field. OK to
- * ERROR are, in this order, the kernel's {@code enum result} of a histogram key (tcpconn.h).
+ * How a connect ended, as printed in the RESULT column and the JSON "result" field: the
+ * kernel's {@code enum result} (tcpconn.h), in this order, carried in every event and histogram key.
  */
 public enum Result {
     /** Answered with SYN-ACK: established. */
@@ -20,28 +20,10 @@ public enum Result {
     /** tcpconnect's attempts have no result yet. */
     PENDING;
 
-    private static final int ENETUNREACH = 101;
-    private static final int ETIMEDOUT = 110;
-    private static final int ECONNREFUSED = 111;
-    private static final int EHOSTUNREACH = 113;
-
     private static final Result[] VALUES = values();
 
-    /** The kernel's {@code enum result}. */
+    /** The kernel's {@code enum result}, which it decides once (tcpconn.bpf.c, result_of). */
     public static Result ofKernel(int code) {
-        return code >= 0 && code < PENDING.ordinal() ? VALUES[code] : ERROR;
-    }
-
-    static Result of(int kind, int errno) {
-        if (kind == EventLayout.EVENT_ATTEMPT) {
-            return PENDING;
-        }
-        return switch (errno) {
-            case 0 -> kind == EventLayout.EVENT_ANSWERED ? OK : ABORTED;
-            case ECONNREFUSED -> REFUSED;
-            case ETIMEDOUT -> TIMEDOUT;
-            case EHOSTUNREACH, ENETUNREACH -> UNREACH;
-            default -> ERROR;
-        };
+        return code >= 0 && code < VALUES.length ? VALUES[code] : ERROR;
     }
 }

@@ -2,6 +2,7 @@ package dev.tcpconnlat.exporter;
 
 import dev.tcpconnlat.cgroup.CgroupLabels;
 import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.event.Buckets;
 import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.event.Result;
@@ -105,15 +106,15 @@ public final class ConnectMetrics implements MultiCollector {
         List<Integer> nativeIndex = new ArrayList<>();
         List<Long> nativeCount = new ArrayList<>();
         int le = 0;
-        for (int j = 0; j < LatencyHistogram.BUCKETS; j++) {
+        for (int j = 0; j < Buckets.BUCKETS; j++) {
             long n = h.buckets()[j];
-            double upper = LatencyHistogram.upperNs(j) / 1e9;
+            double upper = h.scale().upperNs(j) / 1e9;
             while (le < upperBounds.length - 1 && upper > upperBounds[le] * (1 + 1e-9)) {
                 le++;
             }
             if (n > 0) {
                 classic[le] += n;
-                nativeIndex.add(j + LatencyHistogram.MIN_INDEX);
+                nativeIndex.add(Buckets.nativeIndex(j));
                 nativeCount.add(n);
             }
         }

@@ -5,6 +5,9 @@ import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.output.Output;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,11 +18,14 @@ import java.util.TreeMap;
 
 /**
  * tcpconnlat -H's report: one bcc-style table per label value (--by), or one in all; with -e
- * one per result too. Each table is followed by a line with the count and p50, p90, p99 and
- * max, from the kernel's fine buckets (so within 9.5 %):
+ * one per result too. Each table is followed by a line with the count, estimates of p50, p90
+ * and p99 (the middle of their bucket, within 9.5 %: three significant digits, marked ~) and
+ * the exact maximum, which the kernel keeps:
  * <pre>
- * count 1042  p50 0.061 ms  p90 0.089 ms  p99 1016.000 ms  max 3014.656 ms
+ * count 1042  p50 ~0.0611 ms  p90 ~0.0893 ms  p99 ~1020 ms  max 3014.66 ms
  * </pre>
+ * With -i, an interval's maximum is exact when it was the longest connect so far; otherwise
+ * it too is an estimate from the buckets, marked ~.
  * It is fed what happened since the last report: it keeps the previous read of every
  * histogram (at most as many as the kernel map holds) and prints the differences.
  */
@@ -29,15 +35,13 @@ public final class HistogramReport {
 
     private final By by;
     private final boolean byResult;
-    private final boolean millis;
     private final CgroupPaths cgroups;
     private final Map<HistogramKey, LatencyHistogram> previous = new HashMap<>();
 
     /** {@code by} null: one table; {@code cgroups} is needed for {@link By#UNIT}. */
-    public HistogramReport(By by, boolean byResult, boolean millis, CgroupPaths cgroups) {
+    public HistogramReport(By by, boolean byResult, CgroupPaths cgroups) {
         this.by = by;
         this.byResult = byResult;
-        this.millis = millis;
         this.cgroups = cgroups;
     }
 
@@ -60,7 +64,7 @@ public final class HistogramReport {
                 out.println("");
                 out.println(t.getKey());
             }
-            Log2Table.print(t.getValue(), millis, out);
+            Log2Table.print(t.getValue(), out);
             out.println(summary(t.getValue()));
         }
     }
@@ -104,11 +108,18 @@ public final class HistogramReport {
     }
 
     static String summary(LatencyHistogram h) {
+        if (h.total() == 0) {
+            return "count 0";
+        }
+        String max = h.maxNs() > 0 ? String.format(Locale.ROOT, "%.3f ms", h.maxNs() / 1e6)
+                : estimate(h.maxEstimateNs());
         return String.format(Locale.ROOT, "count %d  p50 %s  p90 %s  p99 %s  max %s", h.total(),
-                ms(h.quantileNs(0.50)), ms(h.quantileNs(0.90)), ms(h.quantileNs(0.99)), ms(h.maxNs()));
+                estimate(h.quantileNs(0.50)), estimate(h.quantileNs(0.90)), estimate(h.quantileNs(0.99)), max);
     }
 
-    private static String ms(long ns) {
-        return String.format(Locale.ROOT, "%.3f ms", ns / 1e6);
+    /** An estimate from a bucket (19 % wide): three significant digits, in ms, marked ~. */
+    static String estimate(long ns) {
+        return "~" + new BigDecimal(ns).movePointLeft(6).round(new MathContext(3, RoundingMode.HALF_EVEN))
+                .stripTrailingZeros().toPlainString() + " ms";
     }
 }

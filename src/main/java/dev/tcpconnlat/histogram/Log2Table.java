@@ -1,14 +1,16 @@
 package dev.tcpconnlat.histogram;
 
+import dev.tcpconnlat.event.Buckets;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.output.Output;
 import java.io.IOException;
 import java.util.Locale;
 
 /**
- * bcc's power-of-two table (print_log2_hist of biolatency, tcprtt), byte for byte, from the
- * kernel's finer buckets (each counted in the slot of its middle, so within 9.5 %): slot i
- * holds [2^(i-1), 2^i - 1] of the unit, slot 1 also 0.
+ * bcc's power-of-two table (print_log2_hist of biolatency, tcprtt), byte for byte. The kernel's
+ * buckets for -H are four per row ({@link Buckets#log2}), so each row holds exactly the
+ * connects whose latency, in whole units as bcc truncates it, falls in it: slot i holds
+ * [2^(i-1), 2^i - 1] of the unit, slot 1 also 0.
  * <pre>
  *      usecs               : count     distribution
  *          0 -> 1          : 0        |                                        |
@@ -20,19 +22,18 @@ final class Log2Table {
 
     private Log2Table() {}
 
-    static void print(LatencyHistogram h, boolean millis, Output out) throws IOException {
+    static void print(LatencyHistogram h, Output out) throws IOException {
         long[] slots = new long[65];
         int last = 0;
-        for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
+        for (int i = 0; i < Buckets.BUCKETS; i++) {
             if (h.buckets()[i] == 0) {
                 continue;
             }
-            // a fine bucket may straddle two slots: its middle decides
-            long v = LatencyHistogram.middleNs(i) / (millis ? 1_000_000 : 1_000);
-            int slot = v <= 1 ? 1 : 64 - Long.numberOfLeadingZeros(v);
+            int slot = h.scale().row(i) + 1;
             slots[slot] += h.buckets()[i];
             last = Math.max(last, slot);
         }
+        boolean millis = h.scale().unitNs() >= 1_000_000;
         long max = 0;
         for (long c : slots) {
             max = Math.max(max, c);

@@ -2,6 +2,7 @@ package dev.tcpconnlat.trace;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
+import dev.tcpconnlat.event.Buckets;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -17,17 +18,17 @@ import java.lang.foreign.ValueLayout;
  *     __u32 tgid;
  *     __u32 uid;
  *     __u16 family;
+ *     __u8 mode;
  *     __u8 filter_uid;
  *     __u8 report_failures;
  *     __u8 filter_dports;
  *     __u8 filter_cgroups;
  *     __u8 filter_mntns;
- *     __u8 count_attempts;
  *     __u8 count_by_lport;
- *     __u8 histogram;
  *     __u8 hist_by;
  *     __u8 hist_attempts;
- *     __u8 pad[4];
+ *     __u8 pad[5];
+ *     __u64 hist_bounds[HIST_BOUNDS];
  * };
  * </pre>
  */
@@ -38,17 +39,17 @@ public final class ConfigLayout {
             ValueLayout.JAVA_INT.withName("tgid"),
             ValueLayout.JAVA_INT.withName("uid"),
             ValueLayout.JAVA_SHORT.withName("family"),
+            ValueLayout.JAVA_BYTE.withName("mode"),
             ValueLayout.JAVA_BYTE.withName("filter_uid"),
             ValueLayout.JAVA_BYTE.withName("report_failures"),
             ValueLayout.JAVA_BYTE.withName("filter_dports"),
             ValueLayout.JAVA_BYTE.withName("filter_cgroups"),
             ValueLayout.JAVA_BYTE.withName("filter_mntns"),
-            ValueLayout.JAVA_BYTE.withName("count_attempts"),
             ValueLayout.JAVA_BYTE.withName("count_by_lport"),
-            ValueLayout.JAVA_BYTE.withName("histogram"),
             ValueLayout.JAVA_BYTE.withName("hist_by"),
             ValueLayout.JAVA_BYTE.withName("hist_attempts"),
-            MemoryLayout.sequenceLayout(4, ValueLayout.JAVA_BYTE).withName("pad"));
+            MemoryLayout.sequenceLayout(5, ValueLayout.JAVA_BYTE).withName("pad"),
+            MemoryLayout.sequenceLayout(Buckets.BOUNDS, ValueLayout.JAVA_LONG).withName("hist_bounds"));
 
     private ConfigLayout() {}
 
@@ -63,20 +64,20 @@ public final class ConfigLayout {
         rodata.set(ValueLayout.JAVA_INT, offset("tgid"), c.pid());
         rodata.set(ValueLayout.JAVA_INT, offset("uid"), (int) Math.max(c.uid(), 0));
         rodata.set(ValueLayout.JAVA_SHORT, offset("family"), (short) c.family());
+        rodata.set(ValueLayout.JAVA_BYTE, offset("mode"), (byte) c.mode().ordinal());
         flag(rodata, "filter_uid", c.uid() >= 0);
         flag(rodata, "report_failures", c.reportFailures());
         flag(rodata, "filter_dports", !c.dports().isEmpty());
         flag(rodata, "filter_cgroups", c.cgroupMap() != null);
         flag(rodata, "filter_mntns", c.mountNsMap() != null);
-        flag(rodata, "count_attempts", c.mode() == TraceConfig.Mode.COUNT);
         flag(rodata, "count_by_lport", c.countByLport());
-        flag(rodata, "histogram", c.mode() == TraceConfig.Mode.HISTOGRAM);
         int by = 0;
         for (TraceConfig.By b : c.histogramBy()) {
             by |= b.bit();
         }
         rodata.set(ValueLayout.JAVA_BYTE, offset("hist_by"), (byte) by);
         flag(rodata, "hist_attempts", c.histogramAttempts());
+        MemorySegment.copy(c.buckets().bounds(), 0, rodata, ValueLayout.JAVA_LONG, offset("hist_bounds"), Buckets.BOUNDS);
     }
 
     private static long offset(String field) {

@@ -1,5 +1,6 @@
 package dev.tcpconnlat.trace;
 
+import dev.tcpconnlat.event.Buckets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -16,6 +17,7 @@ public final class TraceConfig {
     /**
      * What the kernel sends: answered connects with latency, attempts, only counts of attempts,
      * or only latency histograms (nothing per connect reaches user space in the last two).
+     * In this order, the kernel's {@code enum mode}.
      */
     public enum Mode { LATENCY, ATTEMPTS, COUNT, HISTOGRAM }
 
@@ -55,6 +57,7 @@ public final class TraceConfig {
     private final int ringBytes;
     private final Set<By> histogramBy;
     private final boolean histogramAttempts;
+    private final Buckets buckets;
 
     private TraceConfig(Builder b) {
         mode = b.mode;
@@ -71,6 +74,7 @@ public final class TraceConfig {
         wakeupBytes = b.wakeupBytes;
         ringBytes = b.ringBytes;
         histogramAttempts = b.histogramAttempts;
+        buckets = b.buckets;
         histogramBy = b.histogramBy.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.histogramBy));
     }
 
@@ -122,9 +126,12 @@ public final class TraceConfig {
     /** Histogram mode: also count connect attempts under each histogram's labels (the exporter). */
     public boolean histogramAttempts() { return histogramAttempts; }
 
-    /** Whether the sockops program runs: it reports or counts connect attempts. */
+    /** Histogram mode: the buckets the kernel sorts latencies into. */
+    public Buckets buckets() { return buckets; }
+
+    /** Whether the sockops program runs: tcpconnect reports or counts attempts once the source port is known. */
     public boolean usesSockops() {
-        return mode == Mode.ATTEMPTS || mode == Mode.COUNT || (mode == Mode.HISTOGRAM && histogramAttempts);
+        return mode == Mode.ATTEMPTS || mode == Mode.COUNT;
     }
 
     /** Whether records reach user space through the ring buffer (not in count and histogram modes, unless -d). */
@@ -153,6 +160,7 @@ public final class TraceConfig {
         private int ringBytes = DEFAULT_RING_BYTES;
         private final Set<By> histogramBy = EnumSet.noneOf(By.class);
         private boolean histogramAttempts;
+        private Buckets buckets = Buckets.seconds();
 
         private Builder(Mode mode) {
             this.mode = mode;
@@ -178,8 +186,6 @@ public final class TraceConfig {
 
         public Builder dns(boolean on) { this.dns = on; return this; }
 
-        public Builder wakeupBytes(long bytes) { this.wakeupBytes = bytes; return this; }
-
         /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES}. */
         public Builder ringBytes(int bytes) {
             if (Integer.bitCount(bytes) != 1 || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES) {
@@ -192,6 +198,9 @@ public final class TraceConfig {
         public Builder histogramBy(Set<By> labels) { histogramBy.addAll(labels); return this; }
 
         public Builder histogramAttempts(boolean on) { this.histogramAttempts = on; return this; }
+
+        /** Histogram mode: the buckets (default {@link Buckets#seconds()}, the exporter's). */
+        public Builder buckets(Buckets b) { this.buckets = b; return this; }
 
         public TraceConfig build() {
             return new TraceConfig(this);

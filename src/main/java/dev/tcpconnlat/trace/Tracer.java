@@ -240,7 +240,7 @@ public final class Tracer implements AutoCloseable {
      */
     public synchronized List<LatencyHistogram> histograms() {
         List<LatencyHistogram> all = new ArrayList<>();
-        forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(HistogramKey.decode(k), v)));
+        forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(HistogramKey.decode(k), config.buckets(), v)));
         return all;
     }
 
