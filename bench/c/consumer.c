@@ -3,12 +3,16 @@
  * The C baseline for bench/run: a minimal libbpf consumer of the same BPF object the Java
  * tool loads (target/classes/bpf/tcpconn.bpf.o), printing tcpconnlat's default lines.
  *
- *   consumer OBJECT [--per-event]
+ *   consumer OBJECT [--per-event | --exporter]
  *
  * By default it uses the tool's wakeup policy (the kernel wakes user space once 64 KiB are
  * waiting; a 100 ms timed drain does the rest). --per-event leaves wakeup_bytes at 0, so the
  * kernel wakes the consumer for every event it is waiting for, as libbpf-tools' consumers are.
+ * --exporter loads it as tcpconnlat-exporter does with its default labels (histograms and
+ * attempts in the kernel, keyed by cgroup and family, failures too) and prints nothing: for
+ * bench/kernel-parts, which prices the kernel side.
  */
+#include <math.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -57,6 +61,7 @@ int main(int argc, char **argv)
 	struct config *cfg;
 	size_t size;
 	int err, per_event = argc > 2 && strcmp(argv[2], "--per-event") == 0;
+	int exporter = argc > 2 && strcmp(argv[2], "--exporter") == 0;
 	__u32 key = 0;
 	__u64 lost = 0;
 
@@ -74,6 +79,14 @@ int main(int argc, char **argv)
 		return fail("struct config does not match .rodata", EINVAL);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->wakeup_bytes = per_event ? 0 : 64 * 1024;
+	if (exporter) {
+		cfg->mode = MODE_HISTOGRAM;
+		cfg->report_failures = 1;
+		cfg->hist_by = BY_CGROUP | BY_FAMILY;
+		cfg->hist_attempts = 1;
+		for (int i = 0; i < HIST_BOUNDS; i++) /* Prometheus schema 2, seconds, as Buckets.seconds() */
+			cfg->hist_bounds[i] = (__u64)floor(1e9 * pow(2, (i - 80) / 4.0));
+	}
 	bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_sockops"), false);
 	bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_dns_ingress"), false);
 	err = bpf_object__load(obj);

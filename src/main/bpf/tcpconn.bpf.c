@@ -6,20 +6,18 @@
  * kprobes, no fentry), and for tcpconnect and -d, programs on the cgroup v2 root.
  *
  *  CLOSE -> SYN_SENT   runs in the connecting task: filter it, and keep who it is
- *                      (pid, tid, uid, comm, cgroup, time) in the socket's own storage;
+ *                      (pid, tid, uid, comm, cgroup, time) in a map of connects in flight;
  *                      the exporter counts the attempt here. The source port is still 0.
  *  TCP_CONNECT_CB      (sockops, tcpconnect only) runs in the same task once the source port
  *                      is chosen, just before the SYN leaves: report or count the attempt.
  *  SYN_SENT -> ...     often runs in softirq or timer context, where "current" is some other
- *                      task: take the identity from the socket storage, then an event or a
- *                      histogram.
+ *                      task: take the identity from the map (and delete it), then an event
+ *                      or a histogram.
  *  cgroup_skb/ingress  (-d) copies DNS responses for user space.
  *
  * Every connect on the host runs handle_set_state, about 7 times (both ends of a loopback
  * connect, every state): the transitions it ignores cost two compares, and what it needs of
  * the socket is read directly (tp_btf gives a BTF pointer), not through probe-read helpers.
- * The storage is not deleted when the connect is answered: it dies with the socket, and a new
- * connect on the same socket overwrites it.
  */
 #include <stdbool.h>
 #include <linux/types.h>
@@ -46,7 +44,17 @@
 
 const volatile struct config cfg = {};
 
-/* Who started a connect; lives in the socket from SYN_SENT until the socket is freed. */
+/*
+ * bench/kernel-parts compiles variants that stop after step N (-DBENCH_STOP_AFTER=N), to
+ * price each part of the per-connect work; the tools' object has no such stop.
+ */
+#ifdef BENCH_STOP_AFTER
+#define BENCH_STEP(n) do { if (BENCH_STOP_AFTER == (n)) return; } while (0)
+#else
+#define BENCH_STEP(n) do { } while (0)
+#endif
+
+/* Who started a connect; kept from SYN_SENT until the connect is answered or fails. */
 struct identity {
 	__u64 start_ns;
 	__u64 cgroup_id;
@@ -57,12 +65,32 @@ struct identity {
 	char comm[TASK_COMM_LEN];
 };
 
+/*
+ * Connects in flight, by socket (identity_key). Every socket leaves SYN_SENT through
+ * inet_sock_set_state, where its entry is deleted, so the map holds only connects waiting for
+ * an answer; when that many are in flight at once, a connect is not traced, and counted.
+ * A hash map, not socket storage: creating a socket's storage cost ~950 ns a connect, an
+ * update of this map about half that (bench/kernel-parts). Not preallocated: entries are
+ * allocated from per-CPU caches as connects start (no faster preallocated, and 6 MB less).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
 	__type(value, struct identity);
 } identities SEC(".maps");
+
+/*
+ * The key of a socket's identity: its address; for tcpconnect, whose sockops program has no
+ * address of the socket to give, its cookie (a tracing program may read it since Linux 5.12).
+ */
+static __always_inline __u64 identity_key(const struct sock *sk)
+{
+	if (cfg.mode == MODE_ATTEMPTS || cfg.mode == MODE_COUNT)
+		return bpf_get_socket_cookie((void *)sk);
+	return (__u64)sk;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -184,9 +212,11 @@ static __always_inline void on_syn_sent(const struct sock *sk)
 	__u16 family = sk->__sk_common.skc_family;
 	__u64 pid_tgid;
 	__u32 uid;
-	struct identity *id;
+	struct identity id = {};
+	__u64 key;
 	__u16 dport;
 
+	BENCH_STEP(1);
 	if (sk->sk_protocol != IPPROTO_TCP || (family != AF_INET && family != AF_INET6))
 		return;
 	if (cfg.family && cfg.family != family)
@@ -194,24 +224,32 @@ static __always_inline void on_syn_sent(const struct sock *sk)
 	dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &dport))
 		return;
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid = (__u32)bpf_get_current_uid_gid();
-	if (!traced_task(pid_tgid >> 32, uid))
+	/* each helper costs (a clock read ~90 ns on a VM): histograms need no pid, uid or comm
+	 * unless a filter or a label does */
+	if (cfg.mode != MODE_HISTOGRAM || cfg.tgid || cfg.filter_uid) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		uid = (__u32)bpf_get_current_uid_gid();
+		id.pid = pid_tgid >> 32;
+		id.tid = (__u32)pid_tgid;
+		id.uid = uid;
+	}
+	if (!traced_task(id.pid, id.uid))
 		return;
-	id = bpf_sk_storage_get(&identities, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!id) {
+	BENCH_STEP(2);
+	id.start_ns = bpf_ktime_get_ns();
+	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_CGROUP))
+		id.cgroup_id = bpf_get_current_cgroup_id();
+	id.dport = dport;
+	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_COMM))
+		bpf_get_current_comm(id.comm, sizeof(id.comm));
+	key = identity_key(sk);
+	if (bpf_map_update_elem(&identities, &key, &id, BPF_ANY)) {
 		count_loss(LOST_STORAGE);
 		return;
 	}
-	id->start_ns = bpf_ktime_get_ns();
-	id->cgroup_id = bpf_get_current_cgroup_id();
-	id->pid = pid_tgid >> 32;
-	id->tid = (__u32)pid_tgid;
-	id->uid = uid;
-	id->dport = dport;
-	bpf_get_current_comm(id->comm, sizeof(id->comm));
+	BENCH_STEP(3);
 	if (cfg.hist_attempts)
-		count_hist_attempt(sk, id, family);
+		count_hist_attempt(sk, &id, family);
 }
 
 /* How a connect ended: the one place that maps the socket's error to a result. */
@@ -381,31 +419,46 @@ static __always_inline void aggregate(const struct sock *sk, __u16 family, const
 
 static __always_inline void on_syn_answered(const struct sock *sk, int newstate)
 {
-	struct identity *id = bpf_sk_storage_get(&identities, (struct sock *)sk, 0, 0);
+	__u64 key, now, latency;
+	struct identity *id;
 	__u16 family, result;
-	__u64 now, latency;
 	int err = 0;
 
-	if (!id || !id->start_ns)
+	BENCH_STEP(1);
+	BENCH_STEP(2);
+	BENCH_STEP(3);
+	key = identity_key(sk);
+	if (cfg.mode == MODE_ATTEMPTS || cfg.mode == MODE_COUNT) {
+		/* sockops reported it, and forgot it; unless the connect failed before the SYN left */
+		bpf_map_delete_elem(&identities, &key);
+		return;
+	}
+	id = bpf_map_lookup_elem(&identities, &key);
+	if (!id)
 		return;
 	now = bpf_ktime_get_ns();
 	latency = now - id->start_ns;
-	id->start_ns = 0; /* answered: a later transition of this socket is no answer */
 	if (newstate == TCP_CLOSE)
 		err = sk->sk_err;
 	result = result_of(newstate, err);
-	if ((result != RESULT_OK && result != RESULT_REFUSED && !cfg.report_failures) || latency < cfg.min_latency_ns)
-		return;
-	family = sk->__sk_common.skc_family;
-	if (cfg.mode == MODE_HISTOGRAM)
-		aggregate(sk, family, id, result, latency);
-	else
-		report_answer(sk, family, id, now, latency, err, result);
+	if ((result == RESULT_OK || result == RESULT_REFUSED || cfg.report_failures) && latency >= cfg.min_latency_ns) {
+		family = sk->__sk_common.skc_family;
+		BENCH_STEP(4);
+		if (cfg.mode == MODE_HISTOGRAM)
+			aggregate(sk, family, id, result, latency);
+		else
+			report_answer(sk, family, id, now, latency, err, result);
+	}
+	/* last: a preallocated entry may be reused by another CPU as soon as it is deleted */
+	bpf_map_delete_elem(&identities, &key);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
+#if defined(BENCH_STOP_AFTER) && BENCH_STOP_AFTER == 0
+	return 0;
+#endif
 	/* The state checks first: most runs are transitions nobody asked for. */
 	if (oldstate == TCP_CLOSE) {
 		if (newstate == TCP_SYN_SENT)
@@ -484,16 +537,14 @@ static __always_inline void count_attempt(const struct event *e)
 SEC("sockops")
 int handle_sockops(struct bpf_sock_ops *ctx)
 {
-	struct bpf_sock *bsk;
 	struct identity *id;
 	struct event *e, scratch;
+	__u64 key;
 
 	if (ctx->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
 		return 1;
-	bsk = ctx->sk;
-	if (!bsk)
-		return 1;
-	id = bpf_sk_storage_get(&identities, bsk, 0, 0);
+	key = bpf_get_socket_cookie(ctx);
+	id = bpf_map_lookup_elem(&identities, &key);
 	if (!id)
 		return 1;
 
@@ -503,7 +554,7 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (!e) {
 			count_loss(LOST_EVENTS);
-			return 1;
+			goto done;
 		}
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -537,6 +588,8 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 		count_attempt(e);
 	else
 		submit(e);
+done:
+	bpf_map_delete_elem(&identities, &key);
 	return 1;
 }
 

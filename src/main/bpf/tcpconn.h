@@ -140,7 +140,7 @@ struct hist {
 enum loss {
 	LOST_EVENTS,    /* a connect not reported: the ring buffer was full */
 	LOST_COUNTS,    /* tcpconnect -c: a connect not counted, the count map was full */
-	LOST_STORAGE,   /* a connect not traced: no socket storage could be created for it */
+	LOST_STORAGE,   /* a connect not traced: too many connects in flight (the identities map was full) */
 	LOST_DNS,       /* -d: a DNS response not copied, the ring buffer was full */
 	LOST_HIST,      /* -H: a connect not in a histogram, the histogram map was full */
 	LOST_ATTEMPTS,  /* the exporter: an attempt not counted, the attempts map was full */

@@ -7,7 +7,7 @@ package dev.tcpconnlat.trace;
 public enum Loss {
     EVENTS("events lost: the ring buffer was full"),
     COUNTS("connects not counted: the count map was full"),
-    STORAGE("connects not traced: no socket storage could be created"),
+    STORAGE("connects not traced: too many connects in flight at once (the identities map was full)"),
     DNS("DNS responses lost: the ring buffer was full"),
     HIST("connects not in a histogram: the histogram map was full"),
     ATTEMPTS("connect attempts not counted: the attempts map was full");
