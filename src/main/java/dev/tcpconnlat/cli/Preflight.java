@@ -12,14 +12,22 @@ final class Preflight {
     private static final int CAP_PERFMON = 38;
     private static final int CAP_BPF = 39;
     private static final Path BTF = Path.of("/sys/kernel/btf/vmlinux");
-    /** BPF socket storage from BTF tracepoints arrived in 5.11; ring buffers in 5.8. */
+    /**
+     * tcpconnlat's events need 5.11 (sleepable-free BTF tracepoints with ring buffers, 5.8; the
+     * rest by 5.11); histograms (-H, the exporter) need 5.12 for the atomic compare-and-exchange
+     * that keeps the maximum, tcpconnect for the socket cookie in a tracing program.
+     */
     private static final int MIN_MAJOR = 5;
     private static final int MIN_MINOR = 11;
+    private static final int MIN_MINOR_NOT_EVENTS = 12;
 
     private Preflight() {}
 
-    /** {@code cgroupPrograms}: the run attaches programs to the cgroup v2 root (tcpconnect, -d). */
-    static void check(String tool, boolean cgroupPrograms) {
+    /**
+     * {@code cgroupPrograms}: the run attaches programs to the cgroup v2 root (tcpconnect, -d);
+     * {@code latencyEvents}: tcpconnlat's events, the mode that runs on 5.11.
+     */
+    static void check(String tool, boolean cgroupPrograms, boolean latencyEvents) {
         String missing = missingCapability(effectiveCapabilities(), cgroupPrograms);
         if (missing != null) {
             throw new ToolException("must run as root: missing " + missing
@@ -27,9 +35,10 @@ final class Preflight {
                     + ": try sudo " + tool);
         }
         String release = System.getProperty("os.version");
-        if (tooOld(release)) {
+        int minor = latencyEvents ? MIN_MINOR : MIN_MINOR_NOT_EVENTS;
+        if (tooOld(release, minor)) {
             throw new ToolException("kernel " + release + " is too old: " + tool + " needs Linux "
-                    + MIN_MAJOR + "." + MIN_MINOR + " or newer");
+                    + MIN_MAJOR + "." + minor + " or newer" + (latencyEvents ? "" : " for this mode"));
         }
         if (!hasBtf()) {
             throw new ToolException("this kernel has no BTF (" + BTF
@@ -62,12 +71,12 @@ final class Preflight {
         }
     }
 
-    static boolean tooOld(String release) {
+    static boolean tooOld(String release, int minMinor) {
         String[] v = release.split("[.-]");
         try {
             int major = Integer.parseInt(v[0]);
             int minor = v.length > 1 ? Integer.parseInt(v[1]) : 0;
-            return major < MIN_MAJOR || (major == MIN_MAJOR && minor < MIN_MINOR);
+            return major < MIN_MAJOR || (major == MIN_MAJOR && minor < minMinor);
         } catch (NumberFormatException e) {
             return false;
         }

@@ -196,7 +196,7 @@ final class Session {
     /** Checks, loads and attaches; null when a stop signal came first (nothing is attached then). */
     private Tracer begin(TraceConfig config, boolean verbose) {
         stop = StopSignals.install();
-        Preflight.check(tool, config.usesCgroupPrograms());
+        Preflight.check(tool, config.usesCgroupPrograms(), config.mode() == TraceConfig.Mode.LATENCY);
         awaitLibbpf();
         LibBpfLog.setVerbose(verbose);
         return stop.requested() ? null : Tracer.start(config);

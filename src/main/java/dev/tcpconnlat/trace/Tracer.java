@@ -77,6 +77,7 @@ public final class Tracer implements AutoCloseable {
     private BpfMap counts;
     private BpfMap hists;
     private BpfMap attempts;
+    private boolean closed;
 
     private Tracer(BpfObject object, TraceConfig config) {
         this.object = object;
@@ -219,8 +220,11 @@ public final class Tracer implements AutoCloseable {
         }
     }
 
-    /** How many times the kernel side gave up in this way, in all. */
+    /** How many times the kernel side gave up in this way, in all (0 once closed). */
     public synchronized long lost(Loss loss) {
+        if (closed) {
+            return 0;
+        }
         counterKey.set(ValueLayout.JAVA_INT, 0, loss.ordinal());
         return counters.lookup(counterKey, counterValue) ? counterValue.get(ValueLayout.JAVA_LONG, 0) : 0;
     }
@@ -228,6 +232,9 @@ public final class Tracer implements AutoCloseable {
     /** Count mode: the in-kernel table, most connects first. */
     public synchronized List<ConnectCount> counts() {
         List<ConnectCount> rows = new ArrayList<>();
+        if (closed) {
+            return rows;
+        }
         forEachEntry(counts, counterValue, (k, v) -> rows.add(ConnectCount.decode(k, v.get(ValueLayout.JAVA_LONG, 0))));
         rows.sort(Comparator.comparingLong(ConnectCount::count).reversed());
         return rows;
@@ -240,6 +247,9 @@ public final class Tracer implements AutoCloseable {
      */
     public synchronized List<LatencyHistogram> histograms() {
         List<LatencyHistogram> all = new ArrayList<>();
+        if (closed) {
+            return all;
+        }
         forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(HistogramKey.decode(k), config.buckets(), v)));
         return all;
     }
@@ -247,6 +257,9 @@ public final class Tracer implements AutoCloseable {
     /** Histogram mode with attempts: the connect attempts per key (result OK), counted since start. */
     public synchronized Map<HistogramKey, Long> attempts() {
         Map<HistogramKey, Long> all = new HashMap<>();
+        if (closed) {
+            return all;
+        }
         forEachEntry(attempts, counterValue, (k, v) -> all.put(HistogramKey.decode(k), v.get(ValueLayout.JAVA_LONG, 0)));
         return all;
     }
@@ -274,8 +287,16 @@ public final class Tracer implements AutoCloseable {
         }
     }
 
+    /**
+     * Detaches and frees everything; waits for a map read in progress on another thread (a
+     * scrape), and reads after it find nothing. Closing twice is harmless.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         RuntimeException first = null;
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {

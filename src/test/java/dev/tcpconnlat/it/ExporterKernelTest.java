@@ -181,6 +181,66 @@ class ExporterKernelTest {
         }
     }
 
+    /**
+     * A host name in --web.listen-address resolves (the shaded jar once made dnsjava the JVM's
+     * resolver, and every look-up failed); one that does not is one line and exit 2.
+     */
+    @Test
+    void hostNamesInTheListenAddress() throws Exception {
+        int port = freePort();
+        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                "localhost:" + port)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            await(() -> get("http://127.0.0.1:" + port + "/metrics") != null, "the exporter on localhost:" + port);
+        } finally {
+            exporter.destroy();
+            assertThat(exporter.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(exporter.exitValue()).isZero();
+        }
+        Process bad = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                "no-such-host.invalid:" + port)).redirectErrorStream(true).start();
+        String out = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(Kernel.waitFor(bad)).isEqualTo(2);
+        assertThat(out).isEqualTo("tcpconnlat-exporter: error: --web.listen-address: cannot resolve host "
+                + "'no-such-host.invalid' (see tcpconnlat-exporter --help)\n");
+    }
+
+    /** SIGTERM while scrapes of a few thousand series are in flight: exit 0, nothing attached, no internal error. */
+    @Test
+    void sigtermDuringScrapesStopsCleanly() throws Exception {
+        int port = freePort();
+        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                "127.0.0.1:" + port, "--labels", "dport")).redirectErrorStream(true).start();
+        StringBuffer log = new StringBuffer();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                log.append(new String(exporter.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        String url = "http://127.0.0.1:" + port + "/metrics";
+        await(() -> get(url) != null, "the exporter serving " + url);
+        List<Integer> programs = Kernel.bpfIdsOf(exporter.pid(), "prog_id").stream().distinct().toList();
+        for (int p = 40000, refused = 0; refused < 3000 && p < 65536; p++) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", p), 1000);
+            } catch (IOException e) {
+                refused++;
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            Thread.ofPlatform().daemon().start(() -> get(url));
+        }
+        TcpConnLatKernelTest.sleep(50);
+        Kernel.run("kill", "-TERM", Long.toString(exporter.pid()));
+        assertThat(exporter.waitFor(5, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(exporter.exitValue()).isZero();
+        TcpConnLatKernelTest.sleep(100);
+        assertThat(log.toString()).doesNotContain("internal error").doesNotContain("Exception");
+        Kernel.assertUnloaded(programs);
+    }
+
     /** A bash that moves itself into {@code cgroup}, then runs {@code script}. */
     private static Process inCgroup(Path cgroup, String script) {
         return Kernel.bash("echo $$ > " + cgroup.resolve("cgroup.procs") + " && " + script);

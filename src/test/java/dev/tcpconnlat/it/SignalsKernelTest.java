@@ -31,6 +31,32 @@ class SignalsKernelTest {
         Kernel.assertUnloaded(Kernel.loadedPrograms().stream().filter(id -> !before.contains(id)).toList());
     }
 
+    /**
+     * A stop signal at any moment after launch, while the JVM starts, the command line is
+     * parsed or the BPF object loads, with SIGINT handed over ignored (a script's background
+     * job): every tool ends, and nothing of it stays attached.
+     */
+    @Test
+    void aStopAtAnyMomentAfterLaunchLeavesNothingAttached() throws Exception {
+        List<Integer> before = Kernel.loadedPrograms();
+        for (String tool : List.of("tcpconnlat", "tcpconnect", "tcpconnlat-exporter")) {
+            for (String delay : List.of("0.01", "0.2", "0.45")) {
+                String args = "";
+                if (tool.equals("tcpconnlat-exporter")) {
+                    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                        args = " --web.listen-address 127.0.0.1:" + free.getLocalPort();
+                    }
+                }
+                Process script = Kernel.script(Tool.shell(tool) + args + " > /dev/null 2>&1 & pid=$!\n"
+                        + "sleep " + delay + "; kill -INT $pid; wait $pid; echo exit=$?");
+                assertThat(script.waitFor(20, TimeUnit.SECONDS)).as(tool + " stopped " + delay + " s after launch").isTrue();
+                String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                assertThat(out).as(tool + " after " + delay + " s").isIn("exit=0", "exit=130");
+            }
+        }
+        Kernel.assertUnloaded(Kernel.loadedPrograms().stream().filter(id -> !before.contains(id)).toList());
+    }
+
     /** `timeout -s INT 3 tcpconnect -c`: the table is printed when the signal comes (and the tool exits 0). */
     @Test
     void timeoutWithSigintPrintsTheCountTable() throws Exception {
