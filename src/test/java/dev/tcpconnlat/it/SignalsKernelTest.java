@@ -48,10 +48,16 @@ class SignalsKernelTest {
                     }
                 }
                 Process script = Kernel.script(Tool.shell(tool) + args + " > /dev/null 2>&1 & pid=$!\n"
-                        + "sleep " + delay + "; kill -INT $pid; wait $pid; echo exit=$?");
-                assertThat(script.waitFor(20, TimeUnit.SECONDS)).as(tool + " stopped " + delay + " s after launch").isTrue();
-                String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                assertThat(out).as(tool + " after " + delay + " s").isIn("exit=0", "exit=130");
+                        + "echo $pid; sleep " + delay + "; kill -INT $pid; wait $pid; echo exit=$?");
+                BufferedReader out = script.inputReader(StandardCharsets.UTF_8);
+                String pid = out.readLine();
+                try {
+                    assertThat(script.waitFor(20, TimeUnit.SECONDS)).as(tool + " stopped " + delay + " s after launch")
+                            .isTrue();
+                    assertThat(out.readLine()).as(tool + " after " + delay + " s").isIn("exit=0", "exit=130");
+                } finally {
+                    Kernel.bash("kill -KILL " + pid + " 2>/dev/null"); // never left attached for the next test
+                }
             }
         }
         Kernel.assertUnloaded(Kernel.loadedPrograms().stream().filter(id -> !before.contains(id)).toList());
