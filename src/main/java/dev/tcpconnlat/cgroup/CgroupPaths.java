@@ -19,12 +19,7 @@ public final class CgroupPaths {
     private static final long RESCAN_NS = 1_000_000_000L;
 
     /** A cgroup's path and what it says of its owner. */
-    public record Named(String path, CgroupLabels labels) {
-        /** The unit, or the path when the cgroup is no systemd unit (e.g. "/" or "/user.slice"). */
-        public String unitOrPath() {
-            return labels.unit().isEmpty() ? path : labels.unit();
-        }
-    }
+    public record Named(String path, CgroupLabels labels) {}
 
     private final Path root;
     private final Map<Long, Named> byId = new LinkedHashMap<>(256, 0.75f, true) {

@@ -84,14 +84,23 @@ final class ExporterCommand {
         return a;
     }
 
+    /**
+     * Label names exactly as they are written (lowercase, no spaces), each once, comma-separated;
+     * an empty list is no label besides result and family.
+     */
     static List<Label> labels(ParseResult parsed, String text) {
         Set<Label> labels = EnumSet.noneOf(Label.class);
+        if (text.isEmpty()) {
+            return List.of();
+        }
         for (String name : text.split(",", -1)) {
-            try {
-                labels.add(Label.valueOf(name.trim().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
+            Label label = Label.named(name);
+            if (label == null) {
                 throw usage(parsed, "--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport, "
                         + "comma-separated, not '" + name + "'");
+            }
+            if (!labels.add(label)) {
+                throw usage(parsed, "--labels: " + name + " is given twice");
             }
         }
         return List.copyOf(labels);

@@ -31,7 +31,8 @@ final class Preflight {
         String missing = missingCapability(effectiveCapabilities(), cgroupPrograms);
         if (missing != null) {
             throw new ToolException("must run as root: missing " + missing
-                    + (missing.equals("CAP_NET_ADMIN") ? " (to attach programs to the cgroup v2 root)" : "")
+                    + (missing.equals("CAP_NET_ADMIN") ? " (to attach programs to the cgroup v2 root)"
+                            : missing.endsWith("CAP_NET_ADMIN") ? " (CAP_NET_ADMIN: to attach programs to the cgroup v2 root)" : "")
                     + ": try sudo " + tool);
         }
         String release = System.getProperty("os.version");
@@ -46,21 +47,26 @@ final class Preflight {
         }
     }
 
-    /** The capability to name in the error, or null: CAP_SYS_ADMIN stands for all three. */
+    /**
+     * Every capability the run lacks, named at once ("CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN"),
+     * or null: CAP_SYS_ADMIN stands for CAP_BPF and CAP_PERFMON, not for CAP_NET_ADMIN.
+     */
     static String missingCapability(BigInteger caps, boolean cgroupPrograms) {
-        if (caps.testBit(CAP_SYS_ADMIN)) {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        if (!caps.testBit(CAP_BPF) && !caps.testBit(CAP_SYS_ADMIN)) {
+            missing.add("CAP_BPF");
+        }
+        if (!caps.testBit(CAP_PERFMON) && !caps.testBit(CAP_SYS_ADMIN)) {
+            missing.add("CAP_PERFMON");
+        }
+        if (cgroupPrograms && !caps.testBit(CAP_NET_ADMIN)) {
+            missing.add("CAP_NET_ADMIN");
+        }
+        if (missing.isEmpty()) {
             return null;
         }
-        if (!caps.testBit(CAP_BPF) && !caps.testBit(CAP_PERFMON)) {
-            return "CAP_BPF and CAP_PERFMON";
-        }
-        if (!caps.testBit(CAP_BPF)) {
-            return "CAP_BPF";
-        }
-        if (!caps.testBit(CAP_PERFMON)) {
-            return "CAP_PERFMON";
-        }
-        return cgroupPrograms && !caps.testBit(CAP_NET_ADMIN) ? "CAP_NET_ADMIN" : null;
+        String last = missing.removeLast();
+        return missing.isEmpty() ? last : String.join(", ", missing) + " and " + last;
     }
 
     private static boolean hasBtf() {

@@ -48,13 +48,14 @@ public final class DnsCache {
     }
 
     /**
-     * The answer that named {@code address} before {@code connectNs}, or null. A v4-mapped IPv6
-     * address (a dual-stack socket, e.g. Java's) matches the A record of its IPv4 address.
+     * The answer that named {@code address} before {@code connectNs} (at most {@link #TTL_NS}
+     * before), or null: an answer that came after the connect cannot have named it. A v4-mapped
+     * IPv6 address (a dual-stack socket, e.g. Java's) matches the A record of its IPv4 address.
      */
     public Entry lookup(String address, long connectNs) {
         String key = address.startsWith("::ffff:") && address.indexOf('.') > 0 ? address.substring(7) : address;
         Entry e = byAddress.get(key);
-        if (e == null || connectNs - e.answeredNs() > TTL_NS) {
+        if (e == null || e.answeredNs() > connectNs || connectNs - e.answeredNs() > TTL_NS) {
             return null;
         }
         return e;

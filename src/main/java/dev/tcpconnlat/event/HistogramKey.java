@@ -39,6 +39,11 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
     private static final long DPORT = offset("dport");
     private static final long RESULT = offset("result");
 
+    /** 4 or 6 (0 when the family is not part of the key). */
+    public int ipVersion() {
+        return family == 0 ? 0 : family == dev.tcpconnlat.bpf.LibC.AF_INET ? 4 : 6;
+    }
+
     public static HistogramKey decode(MemorySegment key) {
         int family = EventLayout.u16(key, FAMILY);
         boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;

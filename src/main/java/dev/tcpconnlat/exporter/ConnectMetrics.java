@@ -136,7 +136,7 @@ public final class ConnectMetrics implements MultiCollector {
             values.add(result(k.result()));
         }
         names.add("family");
-        values.add(k.family() == 2 ? "ipv4" : "ipv6");
+        values.add(k.ipVersion() == 4 ? "ipv4" : "ipv6");
         CgroupPaths.Named cgroup = null;
         for (Label label : labels) {
             if (label.keyPart() == TraceConfig.By.CGROUP && cgroup == null) {

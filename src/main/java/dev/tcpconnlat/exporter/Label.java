@@ -28,4 +28,14 @@ public enum Label {
     public String labelName() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /** The label of this exact name, or null. */
+    public static Label named(String name) {
+        for (Label l : values()) {
+            if (l.labelName().equals(name)) {
+                return l;
+            }
+        }
+        return null;
+    }
 }

@@ -93,9 +93,10 @@ public final class HistogramReport {
         return b.toString();
     }
 
+    /** The unit, or "" (quoted: the section line must show it) when the cgroup is none or unknown, as the exporter and JSON. */
     private String unit(long cgroupId) {
         CgroupPaths.Named n = cgroups.named(cgroupId);
-        return n != null ? n.unitOrPath() : "cgroup " + cgroupId;
+        return n == null || n.labels().unit().isEmpty() ? "\"\"" : n.labels().unit();
     }
 
     /** Numbers in labels sort as numbers (dport = 80 before dport = 443). */

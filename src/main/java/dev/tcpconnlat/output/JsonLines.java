@@ -14,10 +14,11 @@ import java.io.OutputStream;
 /**
  * One JSON object per line with every field of the event, written by Jackson.
  * Attempts (tcpconnect) have no latency, result or errno yet, so those keys are absent.
- * {@code unit} is the systemd unit (service or scope) of the connecting process's cgroup, or
- * null, and {@code container_id} is there when the cgroup is a container's.
- * With -d, {@code query} is the name whose DNS answer held the destination (null when none
- * did) and {@code query_gap_us} the microseconds from that answer to the connect.
+ * {@code unit} is the systemd unit (service or scope) of the connecting process's cgroup and
+ * {@code container_id} the container's, each "" when there is none (as the exporter's labels).
+ * With -d, {@code query} is the name whose DNS answer held the destination ("localhost" for
+ * 127.0.0.1 and ::1, as the QUERY column; null when no answer did) and {@code query_gap_us} the
+ * microseconds from that answer to the connect (null without an answer).
  */
 public final class JsonLines implements EventPrinter {
     /** The keys, quoted and encoded once (writing a String key costs a copy and an escape check per call). */
@@ -103,11 +104,8 @@ public final class JsonLines implements EventPrinter {
         number(DPORT, e.dport());
         number(CGROUP_ID, e.cgroupId());
         CgroupPaths.Named cgroup = cgroups.named(e.cgroupId());
-        String unit = cgroup == null ? "" : cgroup.labels().unit();
-        string(UNIT, unit.isEmpty() ? null : unit);
-        if (cgroup != null && !cgroup.labels().containerId().isEmpty()) {
-            string(CONTAINER_ID, cgroup.labels().containerId());
-        }
+        string(UNIT, cgroup == null ? "" : cgroup.labels().unit());
+        string(CONTAINER_ID, cgroup == null ? "" : cgroup.labels().containerId());
         if (e.result() != Result.PENDING) {
             number(LATENCY_US, e.latencyUs());
             string(RESULT, e.result().name());
@@ -116,7 +114,7 @@ public final class JsonLines implements EventPrinter {
         if (query != null) {
             DnsCache.Entry answer = query.answer(e);
             if (answer == null) {
-                string(QUERY, null);
+                string(QUERY, QueryColumn.localhost(e) ? QueryColumn.LOCALHOST : null);
                 string(QUERY_GAP_US, null);
             } else {
                 string(QUERY, answer.name());

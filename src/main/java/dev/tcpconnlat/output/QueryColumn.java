@@ -10,6 +10,8 @@ import dev.tcpconnlat.event.EventView;
  */
 public final class QueryColumn {
     private static final long DELAY_US = 100_000;
+    /** The name of 127.0.0.1 and ::1 when no answer named them. */
+    public static final String LOCALHOST = "localhost";
     private final DnsCache cache;
 
     public QueryColumn(DnsCache cache) {
@@ -21,6 +23,12 @@ public final class QueryColumn {
         return cache.lookup(e.daddr(), e.connectNs());
     }
 
+    /** Whether the destination is 127.0.0.1 or ::1 (named localhost when no answer named it). */
+    public static boolean localhost(EventView e) {
+        String daddr = e.daddr();
+        return daddr.equals("127.0.0.1") || daddr.equals("::1");
+    }
+
     /** Microseconds from the answer to the connect. */
     public static long gapUs(DnsCache.Entry answer, EventView e) {
         return (e.connectNs() - answer.answeredNs()) / 1000;
@@ -29,9 +37,7 @@ public final class QueryColumn {
     public void append(Line out, EventView e) {
         DnsCache.Entry answer = answer(e);
         if (answer == null) {
-            String daddr = e.daddr();
-            boolean local = daddr.equals("127.0.0.1") || daddr.equals("::1");
-            out.append(local ? "localhost" : "No DNS Query");
+            out.append(localhost(e) ? LOCALHOST : "No DNS Query");
             return;
         }
         out.append(answer.name());

@@ -40,6 +40,9 @@ class UsageTest {
         "tcpconnlat -H -L|it cannot be used with -L",
         "tcpconnect -H|Unknown option: '-H'",
         "tcpconnlat-exporter --labels unit,host|--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport",
+        "tcpconnlat-exporter --labels unit,unit|--labels: unit is given twice",
+        "tcpconnlat-exporter --labels unit,UNIT|--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport, comma-separated, not 'UNIT'",
+        "tcpconnlat-exporter --labels unit,,dport|--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport, comma-separated, not ''",
         "tcpconnlat-exporter --web.listen-address 10417|--web.listen-address takes [HOST]:PORT",
         "tcpconnlat-exporter --web.listen-address :99999|--web.listen-address takes [HOST]:PORT",
         "tcpconnlat-exporter --buckets 1,0.5|--buckets takes increasing decimal numbers of seconds",
@@ -59,5 +62,18 @@ class UsageTest {
         assertThat(code).isEqualTo(2);
         assertThat(text.lines()).hasSize(1);
         assertThat(text).startsWith(args.split(" ")[0] + ": error: ").contains(message);
+    }
+
+    /** Every missing capability is named at once; CAP_SYS_ADMIN stands for CAP_BPF and CAP_PERFMON only. */
+    @org.junit.jupiter.api.Test
+    void missingCapabilitiesAreNamedAtOnce() {
+        java.math.BigInteger none = java.math.BigInteger.ZERO;
+        java.math.BigInteger bpfPerfmon = none.setBit(39).setBit(38);
+        assertThat(Preflight.missingCapability(none, true)).isEqualTo("CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
+        assertThat(Preflight.missingCapability(none, false)).isEqualTo("CAP_BPF and CAP_PERFMON");
+        assertThat(Preflight.missingCapability(bpfPerfmon, true)).isEqualTo("CAP_NET_ADMIN");
+        assertThat(Preflight.missingCapability(none.setBit(39), false)).isEqualTo("CAP_PERFMON");
+        assertThat(Preflight.missingCapability(none.setBit(21), true)).isEqualTo("CAP_NET_ADMIN");
+        assertThat(Preflight.missingCapability(bpfPerfmon.setBit(12), true)).isNull();
     }
 }
