@@ -39,6 +39,11 @@ struct inet_sock {
 	__be16 inet_sport;
 };
 
+/* Starts with struct sock too; reached through bpf_skc_to_tcp_sock(). */
+struct tcp_sock {
+	__u32 total_retrans;   /* segments retransmitted: before the answer, SYNs */
+};
+
 struct ns_common {
 	unsigned int inum;
 };

@@ -252,6 +252,17 @@ static __always_inline void on_syn_sent(const struct sock *sk)
 		count_hist_attempt(sk, &id, family);
 }
 
+/*
+ * SYNs retransmitted before the answer or the failure: total_retrans of the tcp_sock (a SYN
+ * lost and retransmitted after the 1 s timeout is what makes a 1 s connect).
+ */
+static __always_inline __u16 syn_retransmits(const struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+	return tp ? (__u16)tp->total_retrans : 0;
+}
+
 /* How a connect ended: the one place that maps the socket's error to a result. */
 static __always_inline __u16 result_of(int newstate, int err)
 {
@@ -295,7 +306,7 @@ static __always_inline void fill_identity(struct event *e, const struct identity
 }
 
 static __always_inline void report_answer(const struct sock *sk, __u16 family, const struct identity *id,
-					  __u64 now, __u64 latency, int err, __u16 result)
+					  __u64 now, __u64 latency, int err, __u16 result, __u16 retrans)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -315,6 +326,8 @@ static __always_inline void report_answer(const struct sock *sk, __u16 family, c
 	 * struct sock, where a direct read is refused, so it is probe-read */
 	e->lport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	e->result = result;
+	e->retrans = retrans;
+	e->pad = 0;
 	submit(e);
 }
 
@@ -385,7 +398,7 @@ static __always_inline void raise_max(__u64 *max, __u64 value)
 }
 
 static __always_inline void aggregate(const struct sock *sk, __u16 family, const struct identity *id,
-				      __u16 result, __u64 latency)
+				      __u16 result, __u64 latency, __u16 retrans)
 {
 	struct hist_key key = {};
 	struct hist *h;
@@ -394,6 +407,8 @@ static __always_inline void aggregate(const struct sock *sk, __u16 family, const
 
 	fill_hist_key(&key, sk, id, family);
 	key.result = result;
+	if (cfg.hist_by & BY_RETRANS)
+		key.retrans = retrans > 3 ? 3 : retrans;
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
 		struct hist *empty = bpf_map_lookup_elem(&hist_zero, &zero);
@@ -414,6 +429,8 @@ static __always_inline void aggregate(const struct sock *sk, __u16 family, const
 		__sync_fetch_and_add(&h->buckets[bucket], 1);
 	__sync_fetch_and_add(&h->sum_ns, latency);
 	__sync_fetch_and_add(&h->count, 1);
+	if (retrans)
+		__sync_fetch_and_add(&h->retrans, retrans);
 	raise_max(&h->max_ns, latency);
 }
 
@@ -442,12 +459,17 @@ static __always_inline void on_syn_answered(const struct sock *sk, int newstate)
 		err = sk->sk_err;
 	result = result_of(newstate, err);
 	if ((result == RESULT_OK || result == RESULT_REFUSED || cfg.report_failures) && latency >= cfg.min_latency_ns) {
+		__u16 retrans = 0;
+
 		family = sk->__sk_common.skc_family;
 		BENCH_STEP(4);
+		/* -H shows no retransmits unless by them; the exporter counts them */
+		if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_RETRANS) || cfg.hist_attempts)
+			retrans = syn_retransmits(sk);
 		if (cfg.mode == MODE_HISTOGRAM)
-			aggregate(sk, family, id, result, latency);
+			aggregate(sk, family, id, result, latency, retrans);
 		else
-			report_answer(sk, family, id, now, latency, err, result);
+			report_answer(sk, family, id, now, latency, err, result, retrans);
 	}
 	/* last: a preallocated entry may be reused by another CPU as soon as it is deleted */
 	bpf_map_delete_elem(&identities, &key);

@@ -32,6 +32,8 @@ struct event {
 	__u16 dport;       /* host order */
 	__u16 result;      /* enum result: how it ended, decided here once (RESULT_PENDING for an attempt) */
 	char comm[TASK_COMM_LEN];
+	__u16 retrans;     /* SYNs retransmitted before the answer or the failure */
+	__u16 pad;
 };
 
 /* A DNS response's UDP payload, for user space to parse: up to EDNS's common 4,096 bytes. */
@@ -102,6 +104,7 @@ enum hist_by {
 	BY_DADDR = 4,   /* implies the family */
 	BY_DPORT = 8,
 	BY_FAMILY = 16,
+	BY_RETRANS = 32,   /* SYNs retransmitted: 0, 1, 2, 3 (3 or more) */
 };
 
 /* How a connect ended, in an event and a histogram's key (Java: event.Result, in this order). */
@@ -122,7 +125,8 @@ struct hist_key {
 	__u16 family;      /* 0 unless BY_FAMILY or BY_DADDR */
 	__u16 dport;       /* 0 unless BY_DPORT */
 	__u16 result;      /* enum result (RESULT_OK in the attempts map) */
-	__u16 pad;
+	__u8 retrans;      /* 0 unless BY_RETRANS: SYNs retransmitted, 3 for 3 or more */
+	__u8 pad;
 };
 
 /*
@@ -133,6 +137,7 @@ struct hist {
 	__u64 count;
 	__u64 sum_ns;
 	__u64 max_ns;
+	__u64 retrans;     /* SYNs retransmitted, in all */
 	__u64 buckets[HIST_BUCKETS];
 };
 

@@ -132,10 +132,11 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
     }
 
     /** The -t/-L/-d table or the JSON lines. */
-    EventPrinter printer(TextTable.Tool tool, DnsCache cache, boolean uid, boolean lportColumn, boolean result) {
+    EventPrinter printer(TextTable.Tool tool, DnsCache cache, boolean uid, boolean lportColumn, boolean result,
+            boolean retransmits) {
         QueryColumn query = cache == null ? null : new QueryColumn(cache);
         return json ? new JsonLines(query, new CgroupPaths(CgroupV2.root()))
-                : new TextTable(tool, timestamp, uid, lportColumn, result, query);
+                : new TextTable(tool, timestamp, uid, lportColumn, result, retransmits, query);
     }
 
     ParameterException usage(String message) {

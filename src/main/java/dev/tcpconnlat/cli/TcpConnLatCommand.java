@@ -36,6 +36,8 @@ final class TcpConnLatCommand {
                 "  tcpconnlat -H -i 5 -T --by dport  # one histogram per port, every 5 s, with times");
         CommonOptions.flag(spec, "also list connects that failed without an answer (timeout, unreachable, aborted) "
                 + "and add a RESULT column", "-e", "--errors");
+        CommonOptions.flag(spec, "add a RETR column: SYNs retransmitted before the answer (a lost SYN costs ~1 s)",
+                "-r", "--retransmits");
         CommonOptions.flag(spec, "aggregate latencies into histograms in the kernel and print them (bcc's "
                 + "biolatency format) on Ctrl-C or every -i seconds; nothing per connect reaches user space. "
                 + "Each table ends with the count, estimates of p50, p90 and p99 (~, within 10 %) and the exact max",
@@ -45,7 +47,8 @@ final class TcpConnLatCommand {
         CommonOptions.flag(spec, "with -H: print the time (HH:MM:SS) before each interval", "-T", "--interval-timestamp");
         CommonOptions.flag(spec, "with -H: a table of milliseconds instead of microseconds", "-m", "--milliseconds");
         spec.addOption(OptionSpec.builder("--by").paramLabel("LABEL").type(String.class)
-                .description("with -H: one histogram per daddr, dport, comm or unit (the cgroup)").build());
+                .description("with -H: one histogram per daddr, dport, comm, unit (the cgroup) or retransmits "
+                        + "(SYNs retransmitted: 0, 1, 2, 3+)").build());
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("MIN_MS")
                 .type(String.class).description("show only connects at least this slow, in milliseconds (e.g. 0.5)")
                 .build());
@@ -78,13 +81,14 @@ final class TcpConnLatCommand {
                 .reportFailures(errors)
                 .build();
         DnsCache dns = common.dnsCache();
-        EventPrinter printer = common.printer(TextTable.Tool.TCPCONNLAT, dns, false, common.lport(), errors);
+        EventPrinter printer = common.printer(TextTable.Tool.TCPCONNLAT, dns, false, common.lport(), errors,
+                parsed.hasMatchedOption("-r"));
         return session.trace(config, common.verbose(), printer, dns);
     }
 
     private static int histogram(ParseResult parsed, CommonOptions common, long minNs, boolean errors, Session session)
             throws Exception {
-        for (String option : List.of("-j", "-t", "-L", "-d")) {
+        for (String option : List.of("-j", "-t", "-L", "-d", "-r")) {
             if (parsed.hasMatchedOption(option)) {
                 throw common.usage("-H prints histograms, not a line per connect: it cannot be used with " + option);
             }
@@ -102,7 +106,7 @@ final class TcpConnLatCommand {
             try {
                 by = HistogramReport.By.valueOf(byName.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw common.usage("--by takes daddr, dport, comm or unit, not '" + byName + "'");
+                throw common.usage("--by takes daddr, dport, comm, unit or retransmits, not '" + byName + "'");
             }
         }
         TraceConfig config = common.configure(TraceConfig.builder(TraceConfig.Mode.HISTOGRAM))
@@ -113,6 +117,7 @@ final class TcpConnLatCommand {
                     case DPORT -> TraceConfig.By.DPORT;
                     case COMM -> TraceConfig.By.COMM;
                     case UNIT -> TraceConfig.By.CGROUP;
+                    case RETRANSMITS -> TraceConfig.By.RETRANS;
                 }))
                 .buckets(Buckets.log2(parsed.hasMatchedOption("-m") ? 1_000_000 : 1_000))
                 .build();

@@ -71,7 +71,7 @@ final class TcpConnectCommand {
             return session.count(config, common.verbose(), new CountTable(sport));
         }
         DnsCache dns = common.dnsCache();
-        EventPrinter printer = common.printer(TextTable.Tool.TCPCONNECT, dns, printUid, common.lport() || sport, false);
+        EventPrinter printer = common.printer(TextTable.Tool.TCPCONNECT, dns, printUid, common.lport() || sport, false, false);
         return session.trace(config, common.verbose(), printer, dns);
     }
 

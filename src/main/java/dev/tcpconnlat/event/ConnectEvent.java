@@ -13,12 +13,13 @@ import java.lang.foreign.MemorySegment;
  * @param saddr       source address as inet_ntop(3) writes it
  * @param lport       source port
  * @param errno       the socket's error when it failed, else 0
+ * @param synRetransmits SYNs retransmitted before the answer or the failure
  */
 public record ConnectEvent(
         long timestampNs, long latencyNs, long cgroupId,
         int pid, int tid, int uid, String comm,
         int ipVersion, String saddr, int lport, String daddr, int dport,
-        Result result, int errno) {
+        Result result, int errno, int synRetransmits) {
 
     /** Decodes (copies) a ring buffer record. */
     public static ConnectEvent decode(MemorySegment record) {

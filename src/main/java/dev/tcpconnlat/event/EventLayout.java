@@ -27,6 +27,8 @@ import java.nio.ByteOrder;
  *     __u16 dport;
  *     __u16 result;
  *     char comm[TASK_COMM_LEN];
+ *     __u16 retrans;
+ *     __u16 pad;
  * };
  * </pre>
  */
@@ -47,7 +49,8 @@ public final class EventLayout {
             ValueLayout.JAVA_SHORT.withName("dport"),
             ValueLayout.JAVA_SHORT.withName("result"),
             MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("comm"),
-            MemoryLayout.paddingLayout(4));
+            ValueLayout.JAVA_SHORT.withName("retrans"),
+            ValueLayout.JAVA_SHORT.withName("pad"));
 
     public static final long TS_NS = offset("ts_ns");
     public static final long LATENCY_NS = offset("latency_ns");
@@ -63,6 +66,7 @@ public final class EventLayout {
     public static final long DPORT = offset("dport");
     public static final long KIND = offset("kind");
     public static final long RESULT = offset("result");
+    public static final long RETRANS = offset("retrans");
     public static final long COMM = offset("comm");
     public static final int COMM_LEN = 16;
 

@@ -81,6 +81,11 @@ public final class EventView {
         return u16(e, DPORT);
     }
 
+    /** SYNs retransmitted before the answer or the failure (0 for an attempt). */
+    public int synRetransmits() {
+        return u16(e, RETRANS);
+    }
+
     public int errno() {
         return u32(e, ERR);
     }
@@ -127,6 +132,6 @@ public final class EventView {
     /** A copy that outlives the ring buffer record. */
     public ConnectEvent toRecord() {
         return new ConnectEvent(timestampNs(), latencyNs(), cgroupId(), pid(), tid(), (int) uid(), comm(),
-                ipVersion(), saddr(), lport(), daddr(), dport(), result(), errno());
+                ipVersion(), saddr(), lport(), daddr(), dport(), result(), errno(), synRetransmits());
     }
 }

@@ -19,11 +19,13 @@ import java.nio.charset.StandardCharsets;
  *     __u16 family;
  *     __u16 dport;
  *     __u16 result;
- *     __u16 pad;
+ *     __u8 retrans;
+ *     __u8 pad;
  * };
  * </pre>
  */
-public record HistogramKey(long cgroupId, String comm, int family, String daddr, int dport, Result result) {
+public record HistogramKey(long cgroupId, String comm, int family, String daddr, int dport, Result result,
+        int synRetransmits) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("cgroup_id"),
             MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("daddr"),
@@ -31,13 +33,15 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
             ValueLayout.JAVA_SHORT.withName("family"),
             ValueLayout.JAVA_SHORT.withName("dport"),
             ValueLayout.JAVA_SHORT.withName("result"),
-            ValueLayout.JAVA_SHORT.withName("pad"));
+            ValueLayout.JAVA_BYTE.withName("retrans"),
+            ValueLayout.JAVA_BYTE.withName("pad"));
     private static final long CGROUP_ID = offset("cgroup_id");
     private static final long DADDR = offset("daddr");
     private static final long COMM = offset("comm");
     private static final long FAMILY = offset("family");
     private static final long DPORT = offset("dport");
     private static final long RESULT = offset("result");
+    private static final long RETRANS = offset("retrans");
 
     /** 4 or 6 (0 when the family is not part of the key). */
     public int ipVersion() {
@@ -54,7 +58,7 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
         }
         return new HistogramKey(EventLayout.u64(key, CGROUP_ID), new String(comm, 0, n, StandardCharsets.UTF_8),
                 family, hasAddress ? Addresses.of(family, key, DADDR) : null, EventLayout.u16(key, DPORT),
-                Result.ofKernel(EventLayout.u16(key, RESULT)));
+                Result.ofKernel(EventLayout.u16(key, RESULT)), Byte.toUnsignedInt(key.get(ValueLayout.JAVA_BYTE, RETRANS)));
     }
 
     private static long offset(String field) {

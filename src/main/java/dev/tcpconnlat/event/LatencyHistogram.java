@@ -16,24 +16,28 @@ import java.lang.foreign.ValueLayout;
  *     __u64 count;
  *     __u64 sum_ns;
  *     __u64 max_ns;
+ *     __u64 retrans;
  *     __u64 buckets[HIST_BUCKETS];
  * };
  * </pre>
  */
-public record LatencyHistogram(HistogramKey key, Buckets scale, long count, long sumNs, long maxNs, long[] buckets) {
+public record LatencyHistogram(HistogramKey key, Buckets scale, long count, long sumNs, long maxNs,
+        long synRetransmits, long[] buckets) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("count"),
             ValueLayout.JAVA_LONG.withName("sum_ns"),
             ValueLayout.JAVA_LONG.withName("max_ns"),
+            ValueLayout.JAVA_LONG.withName("retrans"),
             MemoryLayout.sequenceLayout(Buckets.BUCKETS, ValueLayout.JAVA_LONG).withName("buckets"));
     private static final long BUCKETS_OFFSET = LAYOUT.byteOffset(groupElement("buckets"));
     private static final long MAX_OFFSET = LAYOUT.byteOffset(groupElement("max_ns"));
+    private static final long RETRANS_OFFSET = LAYOUT.byteOffset(groupElement("retrans"));
 
     public static LatencyHistogram decode(HistogramKey key, Buckets scale, MemorySegment value) {
         long[] buckets = new long[Buckets.BUCKETS];
         MemorySegment.copy(value, ValueLayout.JAVA_LONG, BUCKETS_OFFSET, buckets, 0, Buckets.BUCKETS);
         return new LatencyHistogram(key, scale, EventLayout.u64(value, 0), EventLayout.u64(value, 8),
-                EventLayout.u64(value, MAX_OFFSET), buckets);
+                EventLayout.u64(value, MAX_OFFSET), EventLayout.u64(value, RETRANS_OFFSET), buckets);
     }
 
     /** The connects in the buckets (read at one instant, they may be one or two ahead of {@link #count}). */
@@ -59,7 +63,7 @@ public record LatencyHistogram(HistogramKey key, Buckets scale, long count, long
             b[i] = buckets[i] - earlier.buckets[i];
         }
         return new LatencyHistogram(key, scale, count - earlier.count, sumNs - earlier.sumNs,
-                maxNs > earlier.maxNs ? maxNs : 0, b);
+                maxNs > earlier.maxNs ? maxNs : 0, synRetransmits - earlier.synRetransmits, b);
     }
 
     /** Both together, under {@code key}. */
@@ -69,7 +73,7 @@ public record LatencyHistogram(HistogramKey key, Buckets scale, long count, long
             b[i] += other.buckets[i];
         }
         return new LatencyHistogram(key, scale, count + other.count, sumNs + other.sumNs,
-                Math.max(maxNs, other.maxNs), b);
+                Math.max(maxNs, other.maxNs), synRetransmits + other.synRetransmits, b);
     }
 
     /**

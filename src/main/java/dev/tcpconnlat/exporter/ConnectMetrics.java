@@ -35,6 +35,7 @@ import java.util.Map;
 public final class ConnectMetrics implements MultiCollector {
     static final String DURATION = "tcpconnlat_connect_duration_seconds";
     static final String ATTEMPTS = "tcpconnlat_connect_attempts";
+    static final String RETRANSMITS = "tcpconnlat_connect_syn_retransmits";
     /** Prometheus native histogram schema of the kernel's buckets: 2^(1/4) growth. */
     static final int SCHEMA = 2;
     /** Default classic buckets, seconds: loopback and LAN (~0.1 ms) to SYN retransmits (1 s, 3 s, 7 s ...). */
@@ -72,12 +73,16 @@ public final class ConnectMetrics implements MultiCollector {
         HistogramSnapshot.Builder duration = HistogramSnapshot.builder().name(DURATION).unit(Unit.SECONDS)
                 .help("Time from a connect's SYN to its answer (SYN-ACK or RST), or to its failure");
         histograms.forEach((l, h) -> duration.dataPoint(dataPoint(l, h)));
+        CounterSnapshot.Builder retransmitted = CounterSnapshot.builder().name(RETRANSMITS)
+                .help("SYNs retransmitted before a connect's answer or failure (a lost SYN costs ~1 s)");
+        histograms.forEach((l, h) -> retransmitted.dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(h.synRetransmits()).build()));
         CounterSnapshot.Builder attempted = CounterSnapshot.builder().name(ATTEMPTS)
                 .help("Connect attempts: SYNs about to leave (counted as the connect starts)");
         attempts.forEach((l, n) -> attempted.dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(n).build()));
         List<MetricSnapshot> all = new ArrayList<>(List.of(
-                duration.build(), attempted.build(),
+                duration.build(), attempted.build(), retransmitted.build(),
                 counter("tcpconnlat_exporter_series_dropped", "Connects or attempts not counted: "
                         + "the kernel's histogram or attempts map was full",
                         tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS)),

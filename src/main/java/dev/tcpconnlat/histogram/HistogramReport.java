@@ -31,7 +31,7 @@ import java.util.TreeMap;
  */
 public final class HistogramReport {
     /** What a table is per (tcpconnlat --by). */
-    public enum By { DADDR, DPORT, COMM, UNIT }
+    public enum By { DADDR, DPORT, COMM, UNIT, RETRANSMITS }
 
     private final By by;
     private final boolean byResult;
@@ -78,6 +78,7 @@ public final class HistogramReport {
                 case DPORT -> Integer.toString(k.dport());
                 case COMM -> k.comm();
                 case UNIT -> unit(k.cgroupId());
+                case RETRANSMITS -> k.synRetransmits() >= 3 ? "3+" : Integer.toString(k.synRetransmits());
             });
         }
         if (byResult) {
@@ -113,14 +114,22 @@ public final class HistogramReport {
             return "count 0";
         }
         String max = h.maxNs() > 0 ? String.format(Locale.ROOT, "%.3f ms", h.maxNs() / 1e6)
-                : estimate(h.maxEstimateNs());
+                : estimate(h.maxEstimateNs(), 0);
         return String.format(Locale.ROOT, "count %d  p50 %s  p90 %s  p99 %s  max %s", h.total(),
-                estimate(h.quantileNs(0.50)), estimate(h.quantileNs(0.90)), estimate(h.quantileNs(0.99)), max);
+                estimate(h.quantileNs(0.50), h.maxNs()), estimate(h.quantileNs(0.90), h.maxNs()),
+                estimate(h.quantileNs(0.99), h.maxNs()), max);
     }
 
-    /** An estimate from a bucket (19 % wide): three significant digits, in ms, marked ~. */
-    static String estimate(long ns) {
-        return "~" + new BigDecimal(ns).movePointLeft(6).round(new MathContext(3, RoundingMode.HALF_EVEN))
-                .stripTrailingZeros().toPlainString() + " ms";
+    /**
+     * An estimate from a bucket (19 % wide): three significant digits, in ms, marked ~; rounded
+     * down when rounding would print it above the exact maximum {@code maxNs} (0: unknown).
+     */
+    static String estimate(long ns, long maxNs) {
+        BigDecimal ms = new BigDecimal(ns).movePointLeft(6);
+        BigDecimal v = ms.round(new MathContext(3, RoundingMode.HALF_EVEN));
+        if (maxNs > 0 && v.compareTo(new BigDecimal(maxNs).movePointLeft(6)) > 0) {
+            v = ms.round(new MathContext(3, RoundingMode.DOWN));
+        }
+        return "~" + v.stripTrailingZeros().toPlainString() + " ms";
     }
 }

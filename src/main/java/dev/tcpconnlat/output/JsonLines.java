@@ -38,6 +38,7 @@ public final class JsonLines implements EventPrinter {
     private static final SerializedString LATENCY_US = new SerializedString("latency_us");
     private static final SerializedString RESULT = new SerializedString("result");
     private static final SerializedString ERRNO = new SerializedString("errno");
+    private static final SerializedString SYN_RETRANSMITS = new SerializedString("syn_retransmits");
     private static final SerializedString QUERY = new SerializedString("query");
     private static final SerializedString QUERY_GAP_US = new SerializedString("query_gap_us");
 
@@ -110,6 +111,7 @@ public final class JsonLines implements EventPrinter {
             number(LATENCY_US, e.latencyUs());
             string(RESULT, e.result().name());
             number(ERRNO, e.errno());
+            number(SYN_RETRANSMITS, e.synRetransmits());
         }
         if (query != null) {
             DnsCache.Entry answer = query.answer(e);

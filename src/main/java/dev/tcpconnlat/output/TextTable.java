@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * The column layouts of bcc's Python tools, so scripts and habits carry over:
  * <pre>
- * tcpconnlat  [TIME(s)  ]PID     COMM         IP SADDR            [LPORT  ]DADDR            DPORT [RESULT   ]LAT(ms)
+ * tcpconnlat  [TIME(s)  ]PID     COMM         IP SADDR            [LPORT  ]DADDR            DPORT [RESULT   ][RETR ]LAT(ms)
  * tcpconnect  [TIME(s)  ][UID   ]PID     COMM         IP SADDR            [LPORT  ]DADDR            DPORT [ QUERY]
  * </pre>
- * tcpconnlat's RESULT column (-e) goes before LAT(ms) so that the latency stays last; with -d
+ * tcpconnlat's RESULT (-e) and RETR (-r: SYNs retransmitted) columns go before LAT(ms) so that
+ * the latency stays last; with -d
  * both tools end with a QUERY column. Each column is declared once, in {@link #columns}: the
  * header and every row are printed from that one list.
  */
@@ -39,11 +40,17 @@ public final class TextTable implements EventPrinter {
 
     /** {@code query} is null without -d. */
     public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, QueryColumn query) {
-        this.columns = columns(tool, timestamp, uid, lport, result, query).toArray(Column[]::new);
+        this(tool, timestamp, uid, lport, result, false, query);
+    }
+
+    /** {@code retransmits}: tcpconnlat's RETR column (-r). */
+    public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, boolean retransmits,
+            QueryColumn query) {
+        this.columns = columns(tool, timestamp, uid, lport, result, retransmits, query).toArray(Column[]::new);
     }
 
     private List<Column> columns(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result,
-            QueryColumn query) {
+            boolean retransmits, QueryColumn query) {
         List<Column> c = new ArrayList<>();
         if (timestamp) {
             FirstEventClock clock = new FirstEventClock();
@@ -65,6 +72,9 @@ public final class TextTable implements EventPrinter {
             c.add(new Column("DPORT", 5, true, (l, e) -> l.append(e.dport())));
             if (result) {
                 c.add(new Column("RESULT", 8, true, (l, e) -> l.append(e.result().name())));
+            }
+            if (retransmits) {
+                c.add(new Column("RETR", 4, true, (l, e) -> l.append(e.synRetransmits())));
             }
             c.add(new Column("LAT(ms)", 0, beforeQuery, (l, e) -> Columns.scaled(l, e.latencyUs(), 3, 2, 0)));
         } else {

@@ -23,7 +23,7 @@ public final class TraceConfig {
 
     /** The labels that can be part of a histogram's key (enum hist_by); the result always is. */
     public enum By {
-        CGROUP(1), COMM(2), DADDR(4), DPORT(8), FAMILY(16);
+        CGROUP(1), COMM(2), DADDR(4), DPORT(8), FAMILY(16), RETRANS(32);
 
         private final int bit;
 

@@ -56,12 +56,12 @@ public class HotPathBenchmark {
                 .filter(l -> l.startsWith("0::")).findFirst().orElseThrow().substring(4);
         long cgroup = ((Number) Files.getAttribute(CgroupV2.root().resolve(path), "unix:ino")).longValue();
         v4 = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 1_004_460_123L, cgroup, 4903, 4904, 1000, "python3", 4,
-                "10.103.219.236", 57266, "10.251.148.38", 443, Result.OK, 0), arena);
+                "10.103.219.236", 57266, "10.251.148.38", 443, Result.OK, 0, 0), arena);
         v6 = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 51_000L, 12, 1469, 1469, 0, "curl", 6,
-                "2001:db8::1", 40001, "2001:db8:0:1::80", 80, Result.OK, 0), arena);
+                "2001:db8::1", 40001, "2001:db8:0:1::80", 80, Result.OK, 0, 0), arena);
         for (int i = 0; i < spread.length; i++) {
             spread[i] = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 1_004_460_123L, 12, 4903, 4904, 1000,
-                    "python3", 4, "10.103.219.236", 57266, "10.251." + (i >> 8) + "." + (i & 255), 443, Result.OK, 0),
+                    "python3", 4, "10.103.219.236", 57266, "10.251." + (i >> 8) + "." + (i & 255), 443, Result.OK, 0, 0),
                     arena);
         }
     }

@@ -78,7 +78,7 @@ public class RingReaderBenchmark {
         MemorySegment producer = arena.allocate(8, 8);
         MemorySegment data = arena.allocate(2 * size, 8);
         MemorySegment event = EncodedEvent.of(new ConnectEvent(5_000_000_000L, 1_004_460_123L, 12, 4903, 4904, 1000,
-                "python3", 4, "127.0.0.1", 57266, "127.0.0.1", 45999, Result.OK, 0), arena);
+                "python3", 4, "127.0.0.1", 57266, "127.0.0.1", 45999, Result.OK, 0, 0), arena);
         for (int i = 0; i < RECORDS; i++) {
             long at = i * record;
             data.set(ValueLayout.JAVA_INT, at, (int) EventLayout.LAYOUT.byteSize()); // committed: no BUSY bit

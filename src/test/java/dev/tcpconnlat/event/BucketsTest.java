@@ -59,15 +59,15 @@ class BucketsTest {
 
     @Test
     void quantilesMaximaAndDifferences() {
-        HistogramKey key = new HistogramKey(0, "", 0, null, 0, Result.OK);
+        HistogramKey key = new HistogramKey(0, "", 0, null, 0, Result.OK, 0);
         Buckets s = Buckets.seconds();
         long[] before = new long[Buckets.BUCKETS];
         long[] after = new long[Buckets.BUCKETS];
         before[s.bucketOf(100_000)] = 3;
         after[s.bucketOf(100_000)] = 10;
         after[s.bucketOf(1_012_000_000)] = 1;
-        LatencyHistogram a = new LatencyHistogram(key, s, 3, 300_000, 100_000, before);
-        LatencyHistogram b = new LatencyHistogram(key, s, 11, 1_013_000_000, 1_012_000_000, after);
+        LatencyHistogram a = new LatencyHistogram(key, s, 3, 300_000, 100_000, 0, before);
+        LatencyHistogram b = new LatencyHistogram(key, s, 11, 1_013_000_000, 1_012_000_000, 1, after);
         LatencyHistogram d = b.minus(a);
         assertThat(d.total()).isEqualTo(8);
         assertThat(d.count()).isEqualTo(8);

@@ -33,6 +33,7 @@ public final class EncodedEvent {
         s.set(ValueLayout.JAVA_SHORT, LPORT, (short) e.lport());
         s.set(ValueLayout.JAVA_SHORT, DPORT, (short) e.dport());
         s.set(ValueLayout.JAVA_SHORT, RESULT, (short) e.result().ordinal());
+        s.set(ValueLayout.JAVA_SHORT, RETRANS, (short) e.synRetransmits());
         MemorySegment.copy(address(e.saddr(), e.ipVersion()), 0, s, ValueLayout.JAVA_BYTE, SADDR, 16);
         MemorySegment.copy(address(e.daddr(), e.ipVersion()), 0, s, ValueLayout.JAVA_BYTE, DADDR, 16);
         byte[] comm = e.comm().getBytes(StandardCharsets.UTF_8);

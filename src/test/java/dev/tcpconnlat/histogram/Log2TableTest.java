@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class Log2TableTest {
-    private static final HistogramKey KEY = new HistogramKey(0, "", 0, null, 0, Result.OK);
+    private static final HistogramKey KEY = new HistogramKey(0, "", 0, null, 0, Result.OK, 0);
 
     private static LatencyHistogram of(boolean millis, long... latenciesUs) {
         Buckets scale = Buckets.log2(millis ? 1_000_000 : 1_000);
@@ -25,7 +25,7 @@ class Log2TableTest {
             sum += us * 1000;
             max = Math.max(max, us * 1000);
         }
-        return new LatencyHistogram(KEY, scale, latenciesUs.length, sum, max, b);
+        return new LatencyHistogram(KEY, scale, latenciesUs.length, sum, max, 0, b);
     }
 
     private static LatencyHistogram of(long... latenciesUs) {
@@ -72,6 +72,14 @@ class Log2TableTest {
                 .contains("      1024 -> 2047       : 1 ");
         assertThat(HistogramReport.summary(h)).isEqualTo(
                 "count 5  p50 ~0.0968 ms  p90 ~1020 ms  p99 ~1020 ms  max 1024.000 ms");
+    }
+
+    /** An estimate never prints above the exact maximum: 1,026.9 ms is ~1020, not ~1030. */
+    @Test
+    void estimatesStayBelowTheMaximum() {
+        LatencyHistogram h = of(true, 1_026_903);
+        assertThat(HistogramReport.summary(h)).isEqualTo(
+                "count 1  p50 ~1020 ms  p90 ~1020 ms  p99 ~1020 ms  max 1026.903 ms");
     }
 
     @Test

@@ -25,7 +25,7 @@ class JsonLinesTest {
     @ValueSource(strings = {"curl", "a\"b\\c", "tab\there", "café", "日本語のプロセス名", "x\u0001y"})
     void fieldsRoundTrip(String comm) throws Exception {
         ConnectEvent e = new ConnectEvent(5_123_456_789L, 1_004_460_123L, 1, 4903, 4904, 1000, comm, 6,
-                "2001:db8::1", 40001, "::ffff:10.1.2.4", 443, Result.REFUSED, 111);
+                "2001:db8::1", 40001, "::ffff:10.1.2.4", 443, Result.REFUSED, 111, 0);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
         JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
@@ -57,7 +57,7 @@ class JsonLinesTest {
         try (Arena arena = Arena.ofConfined()) {
             for (long ts : new long[] {5_000_000_001L, 5_001_234_568L}) {
                 json.print(new EventView().wrap(EncodedEvent.of(new ConnectEvent(ts, 1000, 1, 1, 1, 0, "x", 4,
-                        "127.0.0.1", 1, "127.0.0.1", 2, Result.OK, 0), arena)), out);
+                        "127.0.0.1", 1, "127.0.0.1", 2, Result.OK, 0, 0), arena)), out);
             }
         }
         out.flush();

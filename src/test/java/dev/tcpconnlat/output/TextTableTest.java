@@ -22,7 +22,7 @@ class TextTableTest {
             default -> 0;
         };
         return new ConnectEvent(tsNs, latencyNs, 1, 4903, 4904, 1000, comm, ip, saddr, lport, daddr, dport,
-                result, errno);
+                result, errno, 0);
     }
 
     static String render(EventPrinter printer, ConnectEvent... events) throws Exception {
