@@ -31,6 +31,9 @@ final class ExporterCommand {
                 "  tcpconnlat-exporter --web.listen-address 127.0.0.1:9999 --labels comm,dport");
         spec.addOption(OptionSpec.builder("--web.listen-address").paramLabel("[HOST]:PORT").type(String.class)
                 .description("where to serve /metrics (default :" + DEFAULT_PORT + ", every address)").build());
+        spec.addOption(OptionSpec.builder("--web.telemetry-path").paramLabel("PATH").type(String.class)
+                .description("the path of the metrics (default /metrics); / is a page that links to it, "
+                        + "/-/healthy answers 200 while the exporter runs").build());
         spec.addOption(OptionSpec.builder("--labels").paramLabel("LABELS").type(String.class)
                 .description("labels besides result and family, comma-separated, from unit, cgroup, container_id, "
                         + "pod_uid, comm, daddr, dport (default unit; daddr and dport grow with what is contacted)")
@@ -56,7 +59,13 @@ final class ExporterCommand {
         TraceConfig config = TraceConfig.builder(TraceConfig.Mode.HISTOGRAM).reportFailures(true)
                 .histogramBy(key).histogramAttempts(true).build();
         CgroupPaths cgroups = key.contains(TraceConfig.By.CGROUP) ? new CgroupPaths(CgroupV2.root()) : null;
+        String path = parsed.matchedOptionValue("--web.telemetry-path", "/metrics");
+        if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy") || path.contains(" ")) {
+            throw usage(parsed, "--web.telemetry-path takes a path such as /metrics (not /, /-/healthy or a path "
+                    + "with spaces), not '" + path + "'");
+        }
         return new Session("tcpconnlat-exporter", System.err).export(config, parsed.hasMatchedOption("-v"), address,
+                path,
                 tracer -> new ConnectMetrics(tracer, labels, buckets, cgroups, Version.get()));
     }
 

@@ -11,6 +11,7 @@ import dev.tcpconnlat.output.Output;
 import dev.tcpconnlat.trace.Loss;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
+import dev.tcpconnlat.exporter.Web;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -165,7 +166,7 @@ final class Session {
      * the collector reads the kernel's maps at each scrape, so nothing runs between scrapes but
      * this thread's check for a stop signal.
      */
-    int export(TraceConfig config, boolean verbose, InetSocketAddress address,
+    int export(TraceConfig config, boolean verbose, InetSocketAddress address, String telemetryPath,
             Function<Tracer, MultiCollector> collector) {
         try (Tracer tracer = begin(config, verbose)) {
             if (tracer == null) {
@@ -175,11 +176,7 @@ final class Session {
             registry.register(collector.apply(tracer));
             HTTPServer server;
             try {
-                HTTPServer.Builder b = HTTPServer.builder().port(address.getPort()).registry(registry);
-                if (!address.getAddress().isAnyLocalAddress()) {
-                    b.inetAddress(address.getAddress());
-                }
-                server = b.buildAndStart();
+                server = Web.start(address, telemetryPath, registry);
             } catch (IOException | RuntimeException e) {
                 throw new ToolException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
                         + (e.getMessage() == null ? e.toString() : e.getMessage()));

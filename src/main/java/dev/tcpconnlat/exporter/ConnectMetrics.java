@@ -78,7 +78,7 @@ public final class ConnectMetrics implements MultiCollector {
         histograms.forEach((l, h) -> retransmitted.dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(h.synRetransmits()).build()));
         CounterSnapshot.Builder attempted = CounterSnapshot.builder().name(ATTEMPTS)
-                .help("Connect attempts: SYNs about to leave (counted as the connect starts)");
+                .help("Connect attempts, counted as each connect starts (before its first SYN leaves)");
         attempts.forEach((l, n) -> attempted.dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(n).build()));
         List<MetricSnapshot> all = new ArrayList<>(List.of(

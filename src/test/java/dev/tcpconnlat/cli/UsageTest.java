@@ -42,6 +42,8 @@ class UsageTest {
         "tcpconnect -H|Unknown option: '-H'",
         "tcpconnlat-exporter --labels unit,host|--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport",
         "tcpconnlat-exporter --labels unit,unit|--labels: unit is given twice",
+        "tcpconnlat-exporter --web.telemetry-path metrics|--web.telemetry-path takes a path such as /metrics",
+        "tcpconnlat-exporter --web.telemetry-path /|--web.telemetry-path takes a path such as /metrics",
         "tcpconnlat-exporter --labels unit,UNIT|--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport, comma-separated, not 'UNIT'",
         "tcpconnlat-exporter --labels unit,,dport|--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport, comma-separated, not ''",
         "tcpconnlat-exporter --web.listen-address 10417|--web.listen-address takes [HOST]:PORT",

@@ -241,6 +241,48 @@ class ExporterKernelTest {
         Kernel.assertUnloaded(programs);
     }
 
+    /**
+     * node_exporter's endpoints: the metrics at --web.telemetry-path, a landing page at /, the
+     * health check, 404 elsewhere; and clients that send half a request and hold (more than the
+     * old 10 workers) do not block a scrape.
+     */
+    @Test
+    void endpointsAndClientsThatHold() throws Exception {
+        int port = freePort();
+        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                "127.0.0.1:" + port, "--web.telemetry-path", "/m")).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<java.net.Socket> holding = new java.util.ArrayList<>();
+        try {
+            String base = "http://127.0.0.1:" + port;
+            await(() -> get(base + "/m") != null, "the exporter serving " + base + "/m");
+            assertThat(get(base + "/m")).contains("tcpconnlat_exporter_build_info");
+            assertThat(get(base + "/")).contains("<a href=\"/m\">Metrics</a>");
+            assertThat(status(base + "/-/healthy")).isEqualTo(200);
+            assertThat(status(base + "/doesnotexist")).isEqualTo(404);
+            for (int i = 0; i < 12; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+                s.getOutputStream().write("GET /m HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                holding.add(s);
+            }
+            long t0 = System.nanoTime();
+            assertThat(get(base + "/m")).as("a scrape while 12 clients hold half a request").isNotNull();
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
+        } finally {
+            for (java.net.Socket s : holding) {
+                s.close();
+            }
+            exporter.destroy();
+            assertThat(exporter.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private int status(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     /** A bash that moves itself into {@code cgroup}, then runs {@code script}. */
     private static Process inCgroup(Path cgroup, String script) {
         return Kernel.bash("echo $$ > " + cgroup.resolve("cgroup.procs") + " && " + script);
