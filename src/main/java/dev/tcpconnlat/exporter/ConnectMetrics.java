@@ -86,8 +86,8 @@ public final class ConnectMetrics implements MultiCollector {
                 counter("tcpconnlat_exporter_series_dropped", "Connects or attempts not counted: "
                         + "the kernel's histogram or attempts map was full",
                         tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS)),
-                counter("tcpconnlat_exporter_connects_untraced", "Connects not traced: no socket storage "
-                        + "could be created for them", tracer.lost(Loss.STORAGE)),
+                counter("tcpconnlat_exporter_connects_untraced", "Connects not traced: too many connects "
+                        + "were in flight at once (the kernel's map of them was full)", tracer.lost(Loss.STORAGE)),
                 counter("tcpconnlat_exporter_cgroups_unresolved", "Look-ups of a cgroup id that found no cgroup path",
                         cgroups == null ? 0 : cgroups.unresolved()),
                 InfoSnapshot.builder().name("tcpconnlat_exporter_build").help("The exporter's version")

@@ -47,15 +47,24 @@ class SignalsKernelTest {
                         args = " --web.listen-address 127.0.0.1:" + free.getLocalPort();
                     }
                 }
-                Process script = Kernel.script(Tool.shell(tool) + args + " > /dev/null 2>&1 & pid=$!\n"
+                java.nio.file.Path err = java.nio.file.Files.createTempFile("tcpconnlat-stop", ".err");
+                Process script = Kernel.script(Tool.shell(tool) + args + " > /dev/null 2> " + err + " & pid=$!\n"
                         + "echo $pid; sleep " + delay + "; kill -INT $pid; wait $pid; echo exit=$?");
                 BufferedReader out = script.inputReader(StandardCharsets.UTF_8);
                 String pid = out.readLine();
                 try {
                     assertThat(script.waitFor(20, TimeUnit.SECONDS)).as(tool + " stopped " + delay + " s after launch")
                             .isTrue();
-                    assertThat(out.readLine()).as(tool + " after " + delay + " s").isIn("exit=0", "exit=130");
+                    String exit = out.readLine();
+                    String stderr = java.nio.file.Files.readString(err);
+                    // 0: our handler; 130: the JVM's own, before main. A signal in the JVM's first
+                    // milliseconds may also end it with 1 and the JVM's "Runtime.exit(130) logging
+                    // failed" line: nothing of ours has run then.
+                    if (!exit.equals("exit=1") || !stderr.contains("Runtime.exit(130)")) {
+                        assertThat(exit).as(tool + " after " + delay + " s; stderr: " + stderr).isIn("exit=0", "exit=130");
+                    }
                 } finally {
+                    java.nio.file.Files.deleteIfExists(err);
                     Kernel.bash("kill -KILL " + pid + " 2>/dev/null"); // never left attached for the next test
                 }
             }
