@@ -13,9 +13,10 @@ final class Preflight {
     private static final int CAP_BPF = 39;
     private static final Path BTF = Path.of("/sys/kernel/btf/vmlinux");
     /**
-     * tcpconnlat's events need 5.11 (sleepable-free BTF tracepoints with ring buffers, 5.8; the
-     * rest by 5.11); histograms (-H, the exporter) need 5.12 for the atomic compare-and-exchange
-     * that keeps the maximum, tcpconnect for the socket cookie in a tracing program.
+     * tcpconnlat's events need 5.11 (BTF tracepoints and ring buffers are older; socket helpers
+     * in tracing programs came by 5.11); histograms (-H, the exporter) need 5.12 for the atomic
+     * compare-and-exchange that keeps the maximum, tcpconnect for the socket cookie in a tracing
+     * program.
      */
     private static final int MIN_MAJOR = 5;
     private static final int MIN_MINOR = 11;
