@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Checks made before touching the kernel, each failing with one line that says what to do. */
 final class Preflight {
@@ -53,7 +55,7 @@ final class Preflight {
      * or null: CAP_SYS_ADMIN stands for CAP_BPF and CAP_PERFMON, not for CAP_NET_ADMIN.
      */
     static String missingCapability(BigInteger caps, boolean cgroupPrograms) {
-        java.util.List<String> missing = new java.util.ArrayList<>();
+        List<String> missing = new ArrayList<>();
         if (!caps.testBit(CAP_BPF) && !caps.testBit(CAP_SYS_ADMIN)) {
             missing.add("CAP_BPF");
         }

@@ -38,12 +38,7 @@ public final class TextTable implements EventPrinter {
     private final CommText comm = new CommText();
     private final byte[] address = new byte[LibC.ADDRSTRLEN];
 
-    /** {@code query} is null without -d. */
-    public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, QueryColumn query) {
-        this(tool, timestamp, uid, lport, result, false, query);
-    }
-
-    /** {@code retransmits}: tcpconnlat's RETR column (-r). */
+    /** {@code retransmits}: tcpconnlat's RETR column (-r); {@code query} is null without -d. */
     public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, boolean retransmits,
             QueryColumn query) {
         this.columns = columns(tool, timestamp, uid, lport, result, retransmits, query).toArray(Column[]::new);

@@ -45,7 +45,7 @@ public class HotPathBenchmark {
     private int next;
     private final EventView view = new EventView();
     private final Output out = new Output(OutputStream.nullOutputStream());
-    private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, false, null);
+    private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, false, false, null);
     private final JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
 
     @Setup

@@ -60,7 +60,7 @@ public class RingReaderBenchmark {
     private long records;
     private final EventView view = new EventView();
     private final Output out = new Output(OutputStream.nullOutputStream());
-    private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false, null);
+    private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false, false, null);
     private final RingReader.Handler count = (data, at, length) -> records++;
     private final RingReader.Handler format = (data, at, length) -> text.print(view.wrap(data, at), out);
 

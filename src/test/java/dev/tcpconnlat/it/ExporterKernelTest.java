@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ExporterKernelTest {
     private static final String ID = "4f1c2b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a";
     private static final String UID = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeEach
@@ -157,9 +157,7 @@ class ExporterKernelTest {
     @Test
     void tenThousandSeriesAreServed() throws Exception {
         int port = freePort();
-        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
-                "127.0.0.1:" + port, "--labels", "dport")).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process exporter = exporter("127.0.0.1:" + port, "--labels", "dport");
         try {
             String url = "http://127.0.0.1:" + port + "/metrics";
             await(() -> get(url) != null, "the exporter serving " + url);
@@ -188,8 +186,7 @@ class ExporterKernelTest {
     @Test
     void hostNamesInTheListenAddress() throws Exception {
         int port = freePort();
-        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
-                "localhost:" + port)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process exporter = exporter("localhost:" + port);
         try {
             await(() -> get("http://127.0.0.1:" + port + "/metrics") != null, "the exporter on localhost:" + port);
         } finally {
@@ -249,9 +246,7 @@ class ExporterKernelTest {
     @Test
     void endpointsAndClientsThatHold() throws Exception {
         int port = freePort();
-        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
-                "127.0.0.1:" + port, "--web.telemetry-path", "/m")).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process exporter = exporter("127.0.0.1:" + port, "--web.telemetry-path", "/m");
         List<java.net.Socket> holding = new java.util.ArrayList<>();
         try {
             String base = "http://127.0.0.1:" + port;
@@ -306,7 +301,16 @@ class ExporterKernelTest {
         return last[0];
     }
 
-    private String get(String url) {
+    /** The exporter as shipped, serving on {@code address}, its output discarded. */
+    static Process exporter(String address, String... args) throws IOException {
+        List<String> argv = new java.util.ArrayList<>(List.of("--web.listen-address", address));
+        argv.addAll(List.of(args));
+        return new ProcessBuilder(Tool.command("tcpconnlat-exporter", argv.toArray(String[]::new)))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** The body of a 200 answer, or null (no answer, or another status). */
+    static String get(String url) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
                     .build(), HttpResponse.BodyHandlers.ofString());

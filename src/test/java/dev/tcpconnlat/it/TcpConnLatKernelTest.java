@@ -169,22 +169,18 @@ class TcpConnLatKernelTest {
     @Test
     void synRetransmitsAreCountedEverywhere() throws Exception {
         String table = "tcpconnlat_retr_" + ProcessHandle.current().pid();
-        int port = 0;
         int web;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             web = free.getLocalPort();
         }
-        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
-                "127.0.0.1:" + web, "--labels", "dport")).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + web, "--labels", "dport");
         try (Listener server = new Listener("127.0.0.1"); Tool text = Tool.start("tcpconnlat", "-r", "-e");
                 Tool json = Tool.start("tcpconnlat", "--json");
                 Tool hist = Tool.start("tcpconnlat", "-H", "--by", "retransmits", "-m")) {
-            port = server.port();
+            int port = server.port();
             String metrics = "http://127.0.0.1:" + web + "/metrics";
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             long deadline = System.nanoTime() + 30_000_000_000L;
-            while (System.nanoTime() < deadline && scrape(http, metrics) == null) {
+            while (System.nanoTime() < deadline && ExporterKernelTest.get(metrics) == null) {
                 sleep(100);
             }
             long[] held = {300, 1500};
@@ -209,9 +205,8 @@ class TcpConnLatKernelTest {
                 JsonNode e = new ObjectMapper().readTree(json.await(l -> l.contains("\"pid\":" + pid + ","), WAIT));
                 assertThat(e.get("syn_retransmits").asInt()).isEqualTo(i + 1);
             }
-            int dport = port;
-            assertThat(scrape(http, metrics).lines().filter(l -> l.startsWith("tcpconnlat_connect_syn_retransmits_total{")
-                    && l.contains("dport=\"" + dport + "\"") && l.contains("result=\"ok\"")).toList())
+            assertThat(ExporterKernelTest.get(metrics).lines().filter(l -> l.startsWith("tcpconnlat_connect_syn_retransmits_total{")
+                    && l.contains("dport=\"" + port + "\"") && l.contains("result=\"ok\"")).toList())
                     .singleElement().asString().endsWith(" 3.0");
             assertThat(hist.interrupt()).isZero();
             List<String> tables = hist.lines(Duration.ofMillis(300));
@@ -220,19 +215,6 @@ class TcpConnLatKernelTest {
             Kernel.bash("nft delete table inet " + table + " 2>/dev/null");
             exporter.destroy();
             exporter.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-        }
-    }
-
-    private static String scrape(java.net.http.HttpClient http, String url) {
-        try {
-            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body() : null;
-        } catch (java.io.IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
         }
     }
 
