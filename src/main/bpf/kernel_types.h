@@ -56,8 +56,33 @@ struct nsproxy {
 	struct mnt_namespace *mnt_ns;
 };
 
+/* Linux 6.15 renamed parent to __parent (kernfs_node___old has the old name). */
+struct kernfs_node {
+	struct kernfs_node *__parent;
+	const char *name;
+	__u64 id;   /* the cgroup id, for a cgroup's node */
+};
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+struct cgroup_root {
+	int hierarchy_id;   /* 0: the cgroup v2 hierarchy */
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+	struct cgroup_root *root;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
+
 struct task_struct {
 	struct nsproxy *nsproxy;
+	struct css_set *cgroups;
 };
 
 #pragma clang attribute pop

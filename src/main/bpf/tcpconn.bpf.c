@@ -14,6 +14,7 @@
  *                      task: take the identity from the map (and delete it), then an event
  *                      or a histogram.
  *  cgroup_skb/ingress  (-d) copies DNS responses for user space.
+ *  cgroup_rmdir        (names) tells user space that a cgroup it was given the names of is gone.
  *
  * Every connect on the host runs handle_set_state, about 7 times (both ends of a loopback
  * connect, every state): the transitions it ignores cost two compares, and what it needs of
@@ -208,6 +209,66 @@ static __always_inline void read_saddr(const struct sock *sk, __u16 family, cons
 
 static __always_inline void count_hist_attempt(const struct sock *sk, const struct identity *id, __u16 family);
 
+/* Cgroups whose names were sent (cfg.cgroup_names); an id evicted is only named again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroups_named SEC(".maps");
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/*
+ * The first time a cgroup connects, its path goes to user space (CGROUP_NAMES): from kernfs,
+ * leaf first, so it can be named after the directory is gone. If the ring is full, it is counted
+ * and the next connect from the cgroup tries again.
+ */
+static __always_inline void name_cgroup(__u64 cgroup_id)
+{
+	struct task_struct *task;
+	struct kernfs_node *kn, *parent;
+	struct cgroup_event *e;
+	__u8 one = 1;
+	long n;
+
+	if (bpf_map_lookup_elem(&cgroups_named, &cgroup_id))
+		return;
+	/* EEXIST: another CPU names it */
+	if (bpf_map_update_elem(&cgroups_named, &cgroup_id, &one, BPF_NOEXIST))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		bpf_map_delete_elem(&cgroups_named, &cgroup_id);
+		count_loss(LOST_CGROUPS);
+		return;
+	}
+	e->kind = CGROUP_NAMES;
+	e->cgroup_id = cgroup_id;
+	e->depth = 0;
+	e->truncated = 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	for (int i = 0; i < CGROUP_MAX_DEPTH && kn; i++) {
+		parent = kn_parent(kn);
+		if (!parent) /* the root: its name is not part of the path */
+			break;
+		n = bpf_probe_read_kernel_str(e->names[i], CGROUP_NAME_LEN, BPF_CORE_READ(kn, name));
+		if (n < 0 || n >= CGROUP_NAME_LEN)
+			e->truncated = 1;
+		e->depth = i + 1;
+		kn = parent;
+	}
+	if (kn && kn_parent(kn))
+		e->truncated = 1;
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline void on_syn_sent(const struct sock *sk)
 {
 	__u16 family = sk->__sk_common.skc_family;
@@ -238,8 +299,11 @@ static __always_inline void on_syn_sent(const struct sock *sk)
 		return;
 	BENCH_STEP(2);
 	id.start_ns = bpf_ktime_get_ns();
-	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_CGROUP))
+	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_CGROUP)) {
 		id.cgroup_id = bpf_get_current_cgroup_id();
+		if (cfg.cgroup_names)
+			name_cgroup(id.cgroup_id);
+	}
 	id.dport = dport;
 	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_COMM))
 		bpf_get_current_comm(id.comm, sizeof(id.comm));
@@ -680,13 +744,41 @@ int handle_dns_ingress(struct __sk_buff *skb)
 	return 1;
 }
 
+/* ==== Cgroups removed (cfg.cgroup_names) ============================================== */
+
+/* A named cgroup v2 cgroup was removed: user space may forget it (the exporter moves its counts out of the maps). */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(handle_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	struct cgroup_event *e;
+	__u64 id;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0) /* a cgroup v1 hierarchy */
+		return 0;
+	id = BPF_CORE_READ(cgrp, kn, id);
+	if (bpf_map_delete_elem(&cgroups_named, &id)) /* never named: nothing of it to forget */
+		return 0;
+	e = bpf_ringbuf_reserve(&events, __builtin_offsetof(struct cgroup_event, names), 0);
+	if (!e) {
+		count_loss(LOST_CGROUPS);
+		return 0;
+	}
+	e->kind = CGROUP_GONE;
+	e->depth = 0;
+	e->truncated = 0;
+	e->cgroup_id = id;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 /*
- * Never used: no map or program names struct event or struct dns_event, so these put them
- * into the object's BTF, where LayoutContractTest compares them with the Java layouts (the
- * cilium/ebpf idiom; the two pointers cost a 16-byte .bss map). struct hist_key, config,
+ * Never used: no map or program names struct event, dns_event or cgroup_event, so these put
+ * them into the object's BTF, where LayoutContractTest compares them with the Java layouts (the
+ * cilium/ebpf idiom; the three pointers cost a 24-byte .bss map). struct hist_key, config,
  * count_key and hist are there already, through the maps and cfg.
  */
 struct event *unused_event __attribute__((unused));
 struct dns_event *unused_dns_event __attribute__((unused));
+struct cgroup_event *unused_cgroup_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "GPL";

@@ -14,6 +14,8 @@ enum record_kind {
 	EVENT_FAILED = 2,   /* SYN_SENT -> CLOSE without an answer (timeout, unreachable, aborted) */
 	EVENT_ATTEMPT = 3,  /* the SYN is about to leave: tcpconnect's line */
 	DNS_RESPONSE = 4,   /* struct dns_event: a UDP datagram from port 53 (-d) */
+	CGROUP_NAMES = 5,   /* struct cgroup_event: the names on a cgroup's path, the first time it connects */
+	CGROUP_GONE = 6,    /* struct cgroup_event without names: a named cgroup was removed */
 };
 
 struct event {
@@ -44,6 +46,21 @@ struct dns_event {
 	__u16 wire_len;    /* the datagram's payload bytes: more than len when it was cut short */
 	__u64 ts_ns;       /* when the datagram arrived */
 	__u8 payload[DNS_MAX_PAYLOAD];
+};
+
+/*
+ * A cgroup's path, copied from kernfs the first time a task in it connects, so that user space
+ * can name it even when the cgroup is removed a moment later: names[0] is the cgroup's own
+ * name, names[depth - 1] the top directory under the root. CGROUP_GONE records stop at names.
+ */
+#define CGROUP_NAME_LEN 128
+#define CGROUP_MAX_DEPTH 12
+struct cgroup_event {
+	__u32 kind;        /* CGROUP_NAMES or CGROUP_GONE */
+	__u16 depth;       /* names filled; 0 for the root cgroup */
+	__u16 truncated;   /* deeper than CGROUP_MAX_DEPTH, or a name cut short: user space looks it up */
+	__u64 cgroup_id;
+	char names[CGROUP_MAX_DEPTH][CGROUP_NAME_LEN];
 };
 
 /* What the kernel side does with a connect (Java: TraceConfig.Mode, in this order). */
@@ -83,7 +100,8 @@ struct config {
 	__u8 count_by_lport;    /* tcpconnect -c -s: the source port is part of the key */
 	__u8 hist_by;           /* enum hist_by bits: the labels of a histogram's key */
 	__u8 hist_attempts;     /* the exporter: count attempts per histogram key too */
-	__u8 pad[5];
+	__u8 cgroup_names;      /* send each cgroup's names (CGROUP_NAMES) and removal (CGROUP_GONE) */
+	__u8 pad[4];
 	__u64 hist_bounds[HIST_BOUNDS]; /* the buckets' upper bounds, ns, increasing */
 };
 
@@ -149,6 +167,7 @@ enum loss {
 	LOST_DNS,       /* -d: a DNS response not copied, the ring buffer was full */
 	LOST_HIST,      /* -H: a connect not in a histogram, the histogram map was full */
 	LOST_ATTEMPTS,  /* the exporter: an attempt not counted, the attempts map was full */
+	LOST_CGROUPS,   /* a cgroup's names or removal not sent, the ring buffer was full */
 	NR_LOSSES,
 };
 

@@ -6,6 +6,10 @@ import java.lang.foreign.MemorySegment;
 /** One map of a {@link BpfObject}; owned by it. Key and value are native segments of the map's sizes. */
 public final class BpfMap {
     private static final int ENOENT = 2;
+    private static final int EINVAL = 22;
+    private static final int EOPNOTSUPP = 95;
+    /** The kernel's own "not supported" (not in userspace errno.h). */
+    private static final int ENOTSUPP = 524;
     public static final long BPF_ANY = 0;
 
     private final MemorySegment map;
@@ -75,6 +79,25 @@ public final class BpfMap {
     public boolean lookup(MemorySegment key, MemorySegment value) {
         try {
             return found((int) LibBpf.MAP_LOOKUP_ELEM.invokeExact(fd(), key, value), "lookup in map ");
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    /**
+     * Copies the value of {@code key} into {@code value} and deletes the key, at once where the
+     * kernel can (hash maps since Linux 5.14; before, a look-up then a delete); false if there is no such key.
+     */
+    public boolean lookupAndDelete(MemorySegment key, MemorySegment value) {
+        try {
+            int r = (int) LibBpf.MAP_LOOKUP_AND_DELETE_ELEM.invokeExact(fd(), key, value);
+            if (r == -EINVAL || r == -ENOTSUPP || r == -EOPNOTSUPP) {
+                if (!lookup(key, value)) {
+                    return false;
+                }
+                r = (int) LibBpf.MAP_DELETE_ELEM.invokeExact(fd(), key);
+            }
+            return found(r, "lookup and delete in map ");
         } catch (Throwable t) {
             throw LibBpf.rethrow(t);
         }

@@ -22,6 +22,19 @@ public final class BpfProgram {
         }
     }
 
+    /** The loaded program's fd (its /proc/self/fdinfo has the kernel's run count and time). */
+    public int fd() {
+        try {
+            return (int) LibBpf.PROGRAM_FD.invokeExact(prog);
+        } catch (Throwable t) {
+            throw LibBpf.rethrow(t);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
     /** Attaches where the program's section name says (e.g. tp_btf/inet_sock_set_state). */
     public BpfLink attach() {
         try {

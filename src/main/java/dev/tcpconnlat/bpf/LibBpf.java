@@ -84,6 +84,13 @@ final class LibBpf {
     // int bpf_map_lookup_elem(int fd, const void *key, void *value);
     static final MethodHandle MAP_LOOKUP_ELEM =
             fn("bpf_map_lookup_elem", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS));
+    // int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value);
+    static final MethodHandle MAP_LOOKUP_AND_DELETE_ELEM =
+            fn("bpf_map_lookup_and_delete_elem", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS));
+    // int bpf_map_delete_elem(int fd, const void *key);
+    static final MethodHandle MAP_DELETE_ELEM = fn("bpf_map_delete_elem", FunctionDescriptor.of(C_INT, C_INT, ADDRESS));
+    // int bpf_program__fd(const struct bpf_program *prog);
+    static final MethodHandle PROGRAM_FD = fn("bpf_program__fd", FunctionDescriptor.of(C_INT, ADDRESS));
     // int bpf_map_get_next_key(int fd, const void *key, void *next_key);
     static final MethodHandle MAP_GET_NEXT_KEY =
             fn("bpf_map_get_next_key", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS));

@@ -12,17 +12,24 @@ import java.util.regex.Pattern;
  *     ({@code cri-containerd-ID.scope}), cri-o ({@code crio-ID.scope}), podman ({@code libpod-ID.scope}),
  *     or a 64-hex directory under kubepods (cgroupfs driver);
  * <li>{@code podUid}: from {@code kubepods-...-podUID.slice} (underscores become dashes) or
- *     {@code /kubepods/.../podUID}, as kube-state-metrics' kube_pod_info has it.
+ *     {@code /kubepods/.../podUID}, as kube-state-metrics' kube_pod_info has it;
+ * <li>{@code namespace}, {@code pod}, {@code container}: the Kubernetes names, from the
+ *     kubelet's log directories ({@link KubeletLogs}).
  * </ul>
- * Each is "" when the path says nothing of it.
+ * Each is "" when nothing says it.
  */
-public record CgroupLabels(String unit, String containerId, String podUid) {
+public record CgroupLabels(String path, String unit, String containerId, String podUid, String namespace,
+        String pod, String container) {
+    /** An unknown cgroup: every label "". */
+    public static final CgroupLabels NONE = new CgroupLabels("", "", "", "", "", "", "");
+
     private static final Pattern CONTAINER = Pattern.compile(
             "(?:docker|cri-containerd|crio|libpod)-([0-9a-f]{64})\\.scope|([0-9a-f]{64})");
     private static final Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-[a-z]+)?-pod([0-9a-f_]{36})\\.slice");
     private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-f-]{36})");
 
-    public static CgroupLabels of(String path) {
+    /** What the path says; the Kubernetes names from {@code kubelet} (null: none). */
+    public static CgroupLabels of(String path, KubeletLogs kubelet) {
         String unit = "";
         String container = "";
         String pod = "";
@@ -46,6 +53,12 @@ public record CgroupLabels(String unit, String containerId, String podUid) {
                 pod = p.group(1);
             }
         }
-        return new CgroupLabels(unit, container, pod);
+        KubeletLogs.Names k = kubelet == null || pod.isEmpty() ? null : kubelet.names(pod, container);
+        return k == null ? new CgroupLabels(path, unit, container, pod, "", "", "")
+                : new CgroupLabels(path, unit, container, pod, k.namespace(), k.pod(), k.container());
+    }
+
+    public static CgroupLabels of(String path) {
+        return of(path, null);
     }
 }

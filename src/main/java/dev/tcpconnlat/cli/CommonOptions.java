@@ -1,7 +1,8 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.bpf.LibC;
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
+import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.trace.CgroupV2;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.io.IOException;
@@ -25,7 +26,9 @@ import picocli.CommandLine.ParseResult;
  * programmatic API: annotations would cost ~100 ms of start-up (reflection, annotation proxies).
  */
 record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lport, boolean ipv4, boolean ipv6,
-        boolean json, boolean dns, boolean verbose, int ringBytes) {
+        boolean json, boolean dns, boolean verbose, int ringBytes, CgroupNames cgroupNames) {
+    /** Where the Kubernetes names in JSON lines come from. */
+    static final Path KUBELET_LOG_DIR = Path.of("/var/log");
 
     /** A command named {@code name} with -h, -V and the shared options. */
     static CommandSpec command(String name, String description, String... examples) {
@@ -67,7 +70,8 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
         CommonOptions o = new CommonOptions(p, p.hasMatchedOption("-t"), p.matchedOptionValue("-p", 0),
                 p.hasMatchedOption("-L"), p.hasMatchedOption("-4"), p.hasMatchedOption("-6"),
                 p.hasMatchedOption("-j"), p.hasMatchedOption("-d"), p.hasMatchedOption("-v"),
-                ringBytes(p, p.matchedOptionValue("-b", null)));
+                ringBytes(p, p.matchedOptionValue("-b", null)),
+                p.hasMatchedOption("-j") ? new CgroupNames(CgroupV2.root(), new KubeletLogs(KUBELET_LOG_DIR)) : null);
         if (o.ipv4 && o.ipv6) {
             throw o.usage("-4 and -6 exclude each other");
         }
@@ -81,10 +85,10 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
         return o;
     }
 
-    /** -b SIZE: bytes, or K, M, G (binary); a power of two the kernel accepts for a ring buffer. */
+    /** -b SIZE: bytes, or K, M, G (binary); a power of two the kernel accepts for a ring buffer (0: the default). */
     private static int ringBytes(ParseResult p, String size) {
         if (size == null) {
-            return TraceConfig.DEFAULT_RING_BYTES;
+            return 0;
         }
         Matcher m = SIZE.matcher(size);
         long bytes = -1;
@@ -123,7 +127,7 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
 
     /** A builder with the shared filters set: -p, -4/-6, -d, -b. */
     TraceConfig.Builder configure(TraceConfig.Builder b) {
-        return b.pid(pid).family(family()).dns(dns).ringBytes(ringBytes);
+        return b.pid(pid).family(family()).dns(dns).ringBytes(ringBytes).cgroupNames(cgroupNames);
     }
 
     /** The DNS cache behind -d, or null. */
@@ -135,7 +139,7 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
     EventPrinter printer(TextTable.Tool tool, DnsCache cache, boolean uid, boolean lportColumn, boolean result,
             boolean retransmits) {
         QueryColumn query = cache == null ? null : new QueryColumn(cache);
-        return json ? new JsonLines(query, new CgroupPaths(CgroupV2.root()))
+        return json ? new JsonLines(query, cgroupNames)
                 : new TextTable(tool, timestamp, uid, lportColumn, result, retransmits, query);
     }
 

@@ -1,15 +1,15 @@
 package dev.tcpconnlat.cli;
 
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
+import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.exporter.ConnectMetrics;
-import dev.tcpconnlat.exporter.Label;
+import dev.tcpconnlat.trace.Label;
+import java.nio.file.Path;
 import dev.tcpconnlat.trace.CgroupV2;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -34,9 +34,19 @@ final class ExporterCommand {
                 .description("the path of the metrics (default /metrics); / is a page that links to it, "
                         + "/-/healthy answers 200 while the exporter runs").build());
         spec.addOption(OptionSpec.builder("--labels").paramLabel("LABELS").type(String.class)
-                .description("labels besides result and family, comma-separated, from unit, cgroup, container_id, "
-                        + "pod_uid, comm, daddr, dport (default unit; daddr and dport grow with what is contacted)")
+                .description("labels besides result and family, comma-separated (default unit; daddr and dport "
+                        + "grow with what is contacted): " + String.join("; ", Label.SELECTABLE.stream()
+                                .map(l -> l.labelName() + " (" + l.help() + ")").toList()))
                 .build());
+        spec.addOption(OptionSpec.builder("--series.max").paramLabel("KEYS").type(String.class)
+                .description("the most keys of each kernel map (histograms, attempts): label sets at once "
+                        + "(default " + TraceConfig.DEFAULT_SERIES_MAX + ")").build());
+        spec.addOption(OptionSpec.builder("--series.grace").paramLabel("DURATION").type(String.class)
+                .description("how long the final counts of a removed cgroup's series (or of series idle while a "
+                        + "map was nearly full) are still served, e.g. 30s, 5m, 1h (default 5m)").build());
+        spec.addOption(OptionSpec.builder("--kubelet.log-dir").paramLabel("DIR").type(String.class)
+                .description("where the kubelet's pods/ and containers/ log directories are, for the namespace, "
+                        + "pod and container labels (default /var/log)").build());
         spec.addOption(OptionSpec.builder("--buckets").paramLabel("SECONDS").type(String.class)
                 .description("the classic histogram's le bounds, comma-separated seconds (default "
                         + String.join(",", ConnectMetrics.DEFAULT_BUCKETS.stream().map(d -> stripZeros(d)).toList())
@@ -53,11 +63,18 @@ final class ExporterCommand {
         InetSocketAddress address = address(parsed, parsed.matchedOptionValue("--web.listen-address", ":" + DEFAULT_PORT));
         List<Label> labels = labels(parsed, parsed.matchedOptionValue("--labels", "unit"));
         List<Double> buckets = buckets(parsed, parsed.matchedOptionValue("--buckets", null));
-        Set<TraceConfig.By> key = EnumSet.of(TraceConfig.By.FAMILY);
-        labels.forEach(l -> key.add(l.keyPart()));
+        long graceNs = duration(parsed, "--series.grace", parsed.matchedOptionValue("--series.grace", "5m"));
+        String max = parsed.matchedOptionValue("--series.max", Integer.toString(TraceConfig.DEFAULT_SERIES_MAX));
+        if (!max.matches("\\d{1,7}") || Integer.parseInt(max) < 1 || Integer.parseInt(max) > TraceConfig.MAX_SERIES_MAX) {
+            throw usage(parsed, "--series.max takes a number of keys from 1 to " + TraceConfig.MAX_SERIES_MAX
+                    + ", not '" + max + "'");
+        }
+        CgroupNames cgroups = labels.stream().anyMatch(Label::fromCgroup) ? new CgroupNames(CgroupV2.root(),
+                new KubeletLogs(Path.of(parsed.matchedOptionValue("--kubelet.log-dir", "/var/log")))) : null;
+        List<Label> key = new ArrayList<>(Label.ALWAYS);
+        key.addAll(labels);
         TraceConfig config = TraceConfig.builder(TraceConfig.Mode.HISTOGRAM).reportFailures(true)
-                .histogramBy(key).histogramAttempts(true).build();
-        CgroupPaths cgroups = key.contains(TraceConfig.By.CGROUP) ? new CgroupPaths(CgroupV2.root()) : null;
+                .labels(key).histogramAttempts(true).cgroupNames(cgroups).seriesMax(Integer.parseInt(max)).build();
         String path = parsed.matchedOptionValue("--web.telemetry-path", "/metrics");
         if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy") || path.contains(" ")) {
             throw usage(parsed, "--web.telemetry-path takes a path such as /metrics (not /, /-/healthy or a path "
@@ -65,7 +82,7 @@ final class ExporterCommand {
         }
         return new Session("tcpconnlat-exporter", System.err).export(config, parsed.hasMatchedOption("-v"), address,
                 path,
-                tracer -> new ConnectMetrics(tracer, labels, buckets, cgroups, Version.get()));
+                tracer -> new ConnectMetrics(tracer, labels, buckets, cgroups, graceNs, Version.get()));
     }
 
     /** node_exporter's form: ":9100", "127.0.0.1:9100", "[::1]:9100". */
@@ -92,26 +109,37 @@ final class ExporterCommand {
         return a;
     }
 
-    /**
-     * Label names exactly as they are written (lowercase, no spaces), each once, comma-separated;
-     * an empty list is no label besides result and family.
-     */
+    /** --labels: see {@link Label#parseList}; "" is no label besides result and family. */
     static List<Label> labels(ParseResult parsed, String text) {
-        Set<Label> labels = EnumSet.noneOf(Label.class);
-        if (text.isEmpty()) {
-            return List.of();
+        try {
+            return Label.parseList(text, Label.SELECTABLE);
+        } catch (IllegalArgumentException e) {
+            throw usage(parsed, "--labels " + e.getMessage());
         }
-        for (String name : text.split(",", -1)) {
-            Label label = Label.named(name);
-            if (label == null) {
-                throw usage(parsed, "--labels takes unit, cgroup, container_id, pod_uid, comm, daddr and dport, "
-                        + "comma-separated, not '" + name + "'");
-            }
-            if (!labels.add(label)) {
-                throw usage(parsed, "--labels: " + name + " is given twice");
-            }
+    }
+
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,6})(ms|s|m|h|d)");
+
+    /** A Prometheus duration: 500ms, 30s, 5m, 1h30m, 2d; 0s is allowed (no grace). */
+    static long duration(ParseResult parsed, String option, String text) {
+        java.util.regex.Matcher m = DURATION.matcher(text);
+        long ns = 0;
+        int at = 0;
+        while (at < text.length() && m.find(at) && m.start() == at) {
+            long n = Long.parseLong(m.group(1));
+            ns += n * switch (m.group(2)) {
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                case "h" -> 3_600_000_000_000L;
+                default -> 86_400_000_000_000L;
+            };
+            at = m.end();
         }
-        return List.copyOf(labels);
+        if (text.isEmpty() || at != text.length()) {
+            throw usage(parsed, option + " takes a duration such as 30s, 5m or 1h30m, not '" + text + "'");
+        }
+        return ns;
     }
 
     static List<Double> buckets(ParseResult parsed, String text) {

@@ -11,14 +11,15 @@ import dev.tcpconnlat.output.Output;
 import dev.tcpconnlat.trace.Loss;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
+import dev.tcpconnlat.exporter.ConnectMetrics;
 import dev.tcpconnlat.exporter.Web;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
-import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.LocalTime;
@@ -35,7 +36,6 @@ import java.util.function.Function;
 final class Session {
     private final String tool;
     private final PrintStream err;
-    private final Tracer.LossListener losses = this::reportLoss;
     private StopSignals stop;
     /** libbpf's FFM stubs, made on another core while picocli parses the command line (see Main). */
     private static FutureTask<Void> libbpf;
@@ -107,7 +107,7 @@ final class Session {
     }
 
     /** Counts in the kernel until stopped, then prints the table. */
-    int count(TraceConfig config, boolean verbose, CountTable table) throws IOException {
+    int count(TraceConfig config, boolean verbose, CountTable table) throws Exception {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
             if (tracer == null) {
@@ -115,12 +115,9 @@ final class Session {
             }
             out.println("Tracing connect ... Hit Ctrl-C to end");
             out.flush();
-            while (!stop.requested()) {
-                idle(tracer);
-            }
+            tracer.stream(listener(() -> {}), stop::requested);
             table.print(tracer.counts(), out);
             out.flush();
-            tracer.reportLosses(losses);
         } catch (IOException e) {
             // stdout closed
         }
@@ -132,7 +129,7 @@ final class Session {
      * {@code intervalS} seconds (0: only once stopped), and once more when stopped.
      */
     int histogram(TraceConfig config, boolean verbose, HistogramReport report, int intervalS, boolean timestamp)
-            throws IOException {
+            throws Exception {
         Output out = new Output(new FileOutputStream(FileDescriptor.out));
         try (Tracer tracer = begin(config, verbose)) {
             if (tracer == null) {
@@ -140,40 +137,46 @@ final class Session {
             }
             out.println("Tracing TCP connect latency... Hit Ctrl-C to end.");
             out.flush();
-            long next = System.nanoTime() + intervalS * 1_000_000_000L;
-            boolean last = false;
-            while (!last) {
-                idle(tracer);
-                last = stop.requested();
-                if (last || (intervalS > 0 && System.nanoTime() - next >= 0)) {
-                    next += intervalS * 1_000_000_000L;
+            long[] next = {System.nanoTime() + intervalS * 1_000_000_000L};
+            Runnable print = () -> {
+                try {
                     out.println("");
                     if (timestamp) {
                         out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_LOCAL_TIME));
                     }
                     report.print(tracer.histograms(), out);
                     out.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
-            }
-        } catch (IOException e) {
+            };
+            tracer.stream(listener(() -> {
+                if (intervalS > 0 && System.nanoTime() - next[0] >= 0) {
+                    next[0] += intervalS * 1_000_000_000L;
+                    print.run();
+                }
+            }), stop::requested);
+            print.run();
+        } catch (IOException | UncheckedIOException e) {
             // stdout closed
         }
         return 0;
     }
 
     /**
-     * The exporter: serves the collector made for the tracer on {@code address} until stopped;
-     * the collector reads the kernel's maps at each scrape, so nothing runs between scrapes but
-     * this thread's check for a stop signal.
+     * The exporter: serves the metrics made for the tracer on {@code address} until stopped;
+     * they read the kernel's maps at each scrape. This thread takes cgroup names and removals
+     * from the kernel and lets the metrics clean the maps up.
      */
     int export(TraceConfig config, boolean verbose, InetSocketAddress address, String telemetryPath,
-            Function<Tracer, MultiCollector> collector) {
+            Function<Tracer, ConnectMetrics> collector) throws Exception {
         try (Tracer tracer = begin(config, verbose)) {
             if (tracer == null) {
                 return 0;
             }
+            ConnectMetrics metrics = collector.apply(tracer);
             PrometheusRegistry registry = new PrometheusRegistry();
-            registry.register(collector.apply(tracer));
+            registry.register(metrics);
             HTTPServer server;
             try {
                 server = Web.start(address, telemetryPath, registry);
@@ -182,12 +185,46 @@ final class Session {
                         + (e.getMessage() == null ? e.toString() : e.getMessage()));
             }
             try (server) {
-                while (!stop.requested()) {
-                    idle(tracer);
-                }
+                tracer.stream(new Tracer.Listener() {
+                    @Override
+                    public void onConnect(EventView event) {}
+
+                    @Override
+                    public void onCgroupGone(long cgroupId) {
+                        metrics.cgroupGone(cgroupId);
+                    }
+
+                    @Override
+                    public void onBatchEnd() {
+                        metrics.maintain();
+                    }
+
+                    @Override
+                    public void onLoss(Loss loss, long newly, long total) {
+                        reportLoss(loss, newly, total);
+                    }
+                }, stop::requested);
             }
         }
         return 0;
+    }
+
+    /** For the modes with no event: {@code tick} after each wake-up, losses reported. */
+    private Tracer.Listener listener(Runnable tick) {
+        return new Tracer.Listener() {
+            @Override
+            public void onConnect(EventView event) {}
+
+            @Override
+            public void onBatchEnd() {
+                tick.run();
+            }
+
+            @Override
+            public void onLoss(Loss loss, long newly, long total) {
+                reportLoss(loss, newly, total);
+            }
+        };
     }
 
     /** Checks, loads and attaches; null when a stop signal came first (nothing is attached then). */
@@ -210,15 +247,5 @@ final class Session {
             err.println(tool + ": " + unread + " DNS responses could not be read (" + dns.malformed()
                     + " malformed, " + dns.tooLong() + " longer than " + EventLayout.DNS_MAX_PAYLOAD + " bytes)");
         }
-    }
-
-    /** The modes that poll no ring: one drain interval of sleep, then what the kernel gave up on since. */
-    private void idle(Tracer tracer) {
-        try {
-            Thread.sleep(Tracer.DRAIN_INTERVAL_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        tracer.reportLosses(losses);
     }
 }

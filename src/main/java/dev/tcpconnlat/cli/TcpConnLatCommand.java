@@ -5,12 +5,13 @@ import dev.tcpconnlat.event.Buckets;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
+import dev.tcpconnlat.cgroup.KubeletLogs;
+import dev.tcpconnlat.trace.Label;
 import dev.tcpconnlat.histogram.HistogramReport;
 import dev.tcpconnlat.trace.CgroupV2;
 import java.math.BigDecimal;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine.Model.OptionSpec;
 import java.util.regex.Pattern;
@@ -47,8 +48,8 @@ final class TcpConnLatCommand {
         CommonOptions.flag(spec, "with -H: print the time (HH:MM:SS) before each interval", "-T", "--interval-timestamp");
         CommonOptions.flag(spec, "with -H: a table of milliseconds instead of microseconds", "-m", "--milliseconds");
         spec.addOption(OptionSpec.builder("--by").paramLabel("LABEL").type(String.class)
-                .description("with -H: one histogram per daddr, dport, comm, unit (the cgroup) or retransmits "
-                        + "(SYNs retransmitted: 0, 1, 2, 3+)").build());
+                .description("with -H: one histogram per " + String.join("; ", Label.BY.stream()
+                        .map(l -> l.labelName() + " (" + l.help() + ")").toList())).build());
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("MIN_MS")
                 .type(String.class).description("show only connects at least this slow, in milliseconds (e.g. 0.5)")
                 .build());
@@ -101,27 +102,23 @@ final class TcpConnLatCommand {
             throw common.usage("-T stamps each interval: it needs -i");
         }
         String byName = parsed.matchedOptionValue("--by", null);
-        HistogramReport.By by = null;
+        Label by = null;
         if (byName != null) {
             try {
-                by = HistogramReport.By.valueOf(byName.toUpperCase(Locale.ROOT));
+                by = Label.parse(byName, Label.BY);
             } catch (IllegalArgumentException e) {
-                throw common.usage("--by takes daddr, dport, comm, unit or retransmits, not '" + byName + "'");
+                throw common.usage("--by " + e.getMessage());
             }
         }
+        CgroupNames cgroups = by != null && by.fromCgroup()
+                ? new CgroupNames(CgroupV2.root(), new KubeletLogs(CommonOptions.KUBELET_LOG_DIR)) : null;
         TraceConfig config = common.configure(TraceConfig.builder(TraceConfig.Mode.HISTOGRAM))
                 .minLatencyNs(minNs)
                 .reportFailures(errors)
-                .histogramBy(by == null ? Set.of() : Set.of(switch (by) {
-                    case DADDR -> TraceConfig.By.DADDR;
-                    case DPORT -> TraceConfig.By.DPORT;
-                    case COMM -> TraceConfig.By.COMM;
-                    case UNIT -> TraceConfig.By.CGROUP;
-                    case RETRANSMITS -> TraceConfig.By.RETRANS;
-                }))
+                .labels(by == null ? Set.of() : Set.of(by))
+                .cgroupNames(cgroups)
                 .buckets(Buckets.log2(parsed.hasMatchedOption("-m") ? 1_000_000 : 1_000))
                 .build();
-        CgroupPaths cgroups = by == HistogramReport.By.UNIT ? new CgroupPaths(CgroupV2.root()) : null;
         HistogramReport report = new HistogramReport(by, errors, cgroups);
         return session.histogram(config, common.verbose(), report, interval, parsed.hasMatchedOption("-T"));
     }

@@ -75,6 +75,8 @@ public final class EventLayout {
     public static final int EVENT_FAILED = 2;
     public static final int EVENT_ATTEMPT = 3;
     public static final int DNS_RESPONSE = 4;
+    public static final int CGROUP_NAMES = 5;
+    public static final int CGROUP_GONE = 6;
 
     /**
      * <pre>
@@ -98,6 +100,57 @@ public final class EventLayout {
     public static final long DNS_WIRE_LEN = DNS_LAYOUT.byteOffset(groupElement("wire_len"));
     public static final long DNS_TS_NS = DNS_LAYOUT.byteOffset(groupElement("ts_ns"));
     public static final long DNS_PAYLOAD = DNS_LAYOUT.byteOffset(groupElement("payload"));
+
+    /**
+     * <pre>
+     * struct cgroup_event {
+     *     __u32 kind;
+     *     __u16 depth;
+     *     __u16 truncated;
+     *     __u64 cgroup_id;
+     *     char names[CGROUP_MAX_DEPTH][CGROUP_NAME_LEN];
+     * };
+     * </pre>
+     * names[0] is the cgroup's own name; a CGROUP_GONE record stops before names.
+     */
+    public static final int CGROUP_NAME_LEN = 128;
+    public static final int CGROUP_MAX_DEPTH = 12;
+    public static final StructLayout CGROUP_LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("kind"),
+            ValueLayout.JAVA_SHORT.withName("depth"),
+            ValueLayout.JAVA_SHORT.withName("truncated"),
+            ValueLayout.JAVA_LONG.withName("cgroup_id"),
+            MemoryLayout.sequenceLayout(CGROUP_MAX_DEPTH,
+                    MemoryLayout.sequenceLayout(CGROUP_NAME_LEN, ValueLayout.JAVA_BYTE)).withName("names"));
+    public static final long CGROUP_DEPTH = CGROUP_LAYOUT.byteOffset(groupElement("depth"));
+    public static final long CGROUP_TRUNCATED = CGROUP_LAYOUT.byteOffset(groupElement("truncated"));
+    public static final long CGROUP_ID_OF_RECORD = CGROUP_LAYOUT.byteOffset(groupElement("cgroup_id"));
+    public static final long CGROUP_NAMES_AT = CGROUP_LAYOUT.byteOffset(groupElement("names"));
+
+    /**
+     * The path below the cgroup v2 root ("/system.slice/ssh.service", "/" for the root) of a
+     * CGROUP_NAMES record, or null when the kernel could not copy it whole.
+     */
+    public static String cgroupPath(MemorySegment segment, long at) {
+        if (u16(segment, at + CGROUP_TRUNCATED) != 0) {
+            return null;
+        }
+        int depth = Math.min(u16(segment, at + CGROUP_DEPTH), CGROUP_MAX_DEPTH);
+        if (depth == 0) {
+            return "/";
+        }
+        StringBuilder path = new StringBuilder();
+        for (int i = depth - 1; i >= 0; i--) {
+            MemorySegment name = segment.asSlice(at + CGROUP_NAMES_AT + (long) i * CGROUP_NAME_LEN, CGROUP_NAME_LEN);
+            long end = 0;
+            while (end < CGROUP_NAME_LEN && name.get(ValueLayout.JAVA_BYTE, end) != 0) {
+                end++;
+            }
+            path.append('/').append(new String(name.asSlice(0, end).toArray(ValueLayout.JAVA_BYTE),
+                    java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return path.toString();
+    }
 
     /** The kind of any record, at {@code offset} of {@code segment}. */
     public static int kind(MemorySegment segment, long offset) {

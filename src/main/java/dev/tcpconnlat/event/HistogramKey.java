@@ -48,6 +48,11 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
         return family == 0 ? 0 : family == dev.tcpconnlat.bpf.LibC.AF_INET ? 4 : 6;
     }
 
+    /** This key with another result: the exporter's attempts key of a histogram (result OK). */
+    public HistogramKey withResult(Result r) {
+        return new HistogramKey(cgroupId, comm, family, daddr, dport, r, synRetransmits);
+    }
+
     public static HistogramKey decode(MemorySegment key) {
         int family = EventLayout.u16(key, FAMILY);
         boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;

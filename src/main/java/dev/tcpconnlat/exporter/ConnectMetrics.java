@@ -1,13 +1,12 @@
 package dev.tcpconnlat.exporter;
 
-import dev.tcpconnlat.cgroup.CgroupLabels;
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.Buckets;
 import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.trace.Loss;
-import dev.tcpconnlat.trace.TraceConfig;
+import dev.tcpconnlat.trace.Label;
 import dev.tcpconnlat.trace.Tracer;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -21,9 +20,11 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.NativeHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,6 +32,12 @@ import java.util.Map;
  * reaches user space). The kernel keeps one histogram per key (cgroup, comm, daddr, dport as
  * --labels asks, family and result); keys that map to the same label values (two cgroups of
  * one unit) are added up. Counts are cumulative, as the kernel's are.
+ * <p>
+ * The maps never stay full: when a cgroup is removed, its keys are taken out of the kernel's
+ * maps ({@link #cgroupGone}, {@link #maintain}) and their final counts kept here, added to any
+ * live series with the same labels (which so never goes back), and served alone for the grace;
+ * after it, a series with no live key is gone. When a map is nearly full, keys with no new
+ * attempt for longer than the grace are taken out in the same way.
  */
 public final class ConnectMetrics implements MultiCollector {
     static final String DURATION = "tcpconnlat_connect_duration_seconds";
@@ -41,34 +48,155 @@ public final class ConnectMetrics implements MultiCollector {
     /** Default classic buckets, seconds: loopback and LAN (~0.1 ms) to SYN retransmits (1 s, 3 s, 7 s ...). */
     public static final List<Double> DEFAULT_BUCKETS = List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
             0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0);
+    /** How often {@link #maintain} works at most. */
+    private static final long MAINTAIN_NS = 1_000_000_000L;
+    /** A map this full has its idle keys taken out. */
+    private static final double NEARLY_FULL = 0.9;
 
     private final Tracer tracer;
     private final List<Label> labels;
     private final double[] upperBounds;
-    private final CgroupPaths cgroups;
+    private final CgroupNames cgroups;
+    private final long graceNs;
     private final String version;
 
-    public ConnectMetrics(Tracer tracer, List<Label> labels, List<Double> buckets, CgroupPaths cgroups, String version) {
+    /** Final counts of keys taken out of the kernel's maps, by labels, and when they were last added to. */
+    private final Map<Labels, LatencyHistogram> retiredHistograms = new HashMap<>();
+    private final Map<Labels, Long> retiredAttempts = new HashMap<>();
+    private final Map<Labels, Long> retiredAt = new HashMap<>();
+    /** Cgroups removed whose keys are still to be taken out. */
+    private final Set<Long> gone = new HashSet<>();
+    /** Each attempts key's count when last read, and when it last changed: for the idle clean-up. */
+    private final Map<HistogramKey, long[]> lastChange = new HashMap<>();
+    private long lastMaintain = System.nanoTime();
+    private int histogramEntries;
+    private int attemptEntries;
+    private long removedWithCgroup;
+    private long removedIdle;
+    private long expired;
+
+    /**
+     * {@code labels}: the --labels (result and family are always there); {@code cgroups}: the
+     * names of the tracer's cgroups (null when no label needs them); {@code graceNs}: how long
+     * the final counts of a removed key are served.
+     */
+    public ConnectMetrics(Tracer tracer, List<Label> labels, List<Double> buckets, CgroupNames cgroups, long graceNs,
+            String version) {
         this.tracer = tracer;
-        this.labels = List.copyOf(labels);
+        List<Label> all = new ArrayList<>(Label.ALWAYS);
+        all.addAll(labels);
+        this.labels = List.copyOf(all);
         this.upperBounds = new double[buckets.size() + 1];
         for (int i = 0; i < buckets.size(); i++) {
             upperBounds[i] = buckets.get(i);
         }
         upperBounds[buckets.size()] = Double.POSITIVE_INFINITY;
         this.cgroups = cgroups;
+        this.graceNs = graceNs;
         this.version = version;
+    }
+
+    /** The kernel says a cgroup it had named is gone: its keys are taken out at the next {@link #maintain}. */
+    public synchronized void cgroupGone(long cgroupId) {
+        gone.add(cgroupId);
+    }
+
+    /**
+     * Called from the engine's loop: at most once a second, takes the keys of removed cgroups out
+     * of the kernel's maps and, when a map is nearly full, the idle ones.
+     */
+    public synchronized void maintain() {
+        long now = System.nanoTime();
+        if (now - lastMaintain < MAINTAIN_NS) {
+            return;
+        }
+        lastMaintain = now;
+        if (!gone.isEmpty()) {
+            Set<Long> ids = Set.copyOf(gone);
+            gone.clear();
+            removedWithCgroup += retire(tracer.remove(k -> ids.contains(k.cgroupId())), now);
+        }
+        int capacity = tracer.seriesCapacity();
+        boolean lost = tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS) > 0;
+        if (Math.max(histogramEntries, attemptEntries) >= NEARLY_FULL * capacity || lost) {
+            Map<HistogramKey, Long> attempts = tracer.attempts();
+            attemptEntries = attempts.size();
+            observe(attempts, now);
+            Set<HistogramKey> idle = new HashSet<>();
+            lastChange.forEach((k, v) -> {
+                if (now - v[1] > graceNs) {
+                    idle.add(k);
+                }
+            });
+            if (!idle.isEmpty()) {
+                removedIdle += retire(tracer.remove(k -> idle.contains(k.withResult(Result.OK))), now);
+            }
+        }
+    }
+
+    /** Keeps the final counts of keys taken out of the kernel's maps; returns how many keys. */
+    private int retire(Tracer.Removed removed, long now) {
+        for (LatencyHistogram h : removed.histograms()) {
+            Labels l = labelsOf(h.key(), true);
+            retiredHistograms.merge(l, h, (a, b) -> a.plus(b, a.key()));
+            retiredAt.put(l, now);
+        }
+        removed.attempts().forEach((k, n) -> {
+            Labels l = labelsOf(k, false);
+            retiredAttempts.merge(l, n, Long::sum);
+            retiredAt.put(l, now);
+            lastChange.remove(k);
+        });
+        return removed.histograms().size() + removed.attempts().size();
+    }
+
+    /** Notes which attempts keys grew since the last read, and forgets keys no longer in the map. */
+    private void observe(Map<HistogramKey, Long> attempts, long now) {
+        lastChange.keySet().retainAll(attempts.keySet());
+        attempts.forEach((k, n) -> {
+            long[] v = lastChange.get(k);
+            if (v == null) {
+                lastChange.put(k, new long[] {n, now});
+            } else if (v[0] != n) {
+                v[0] = n;
+                v[1] = now;
+            }
+        });
+    }
+
+    /** Live series plus retired final counts with the same labels; retired series past the grace with no live key expire. */
+    private <V> void addRetired(Map<Labels, V> live, Map<Labels, V> retired, java.util.function.BinaryOperator<V> plus,
+            long now) {
+        for (var it = retired.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Labels, V> r = it.next();
+            if (live.containsKey(r.getKey())) {
+                live.merge(r.getKey(), r.getValue(), plus);
+            } else if (now - retiredAt.get(r.getKey()) > graceNs) {
+                it.remove();
+                retiredAt.remove(r.getKey());
+                expired++;
+            } else {
+                live.put(r.getKey(), r.getValue());
+            }
+        }
     }
 
     @Override
     public synchronized MetricSnapshots collect() {
         long start = System.nanoTime();
         Map<Labels, LatencyHistogram> histograms = new LinkedHashMap<>();
-        for (LatencyHistogram h : tracer.histograms()) {
+        List<LatencyHistogram> live = tracer.histograms();
+        histogramEntries = live.size();
+        for (LatencyHistogram h : live) {
             histograms.merge(labelsOf(h.key(), true), h, (a, b) -> a.plus(b, a.key()));
         }
+        Map<HistogramKey, Long> liveAttempts = tracer.attempts();
+        attemptEntries = liveAttempts.size();
+        observe(liveAttempts, start);
         Map<Labels, Long> attempts = new LinkedHashMap<>();
-        tracer.attempts().forEach((key, n) -> attempts.merge(labelsOf(key, false), n, Long::sum));
+        liveAttempts.forEach((key, n) -> attempts.merge(labelsOf(key, false), n, Long::sum));
+        addRetired(histograms, retiredHistograms, (a, b) -> a.plus(b, a.key()), start);
+        addRetired(attempts, retiredAttempts, Long::sum, start);
 
         HistogramSnapshot.Builder duration = HistogramSnapshot.builder().name(DURATION).unit(Unit.SECONDS)
                 .help("Time from a connect's SYN to its answer (SYN-ACK or RST), or to its failure");
@@ -88,16 +216,69 @@ public final class ConnectMetrics implements MultiCollector {
                         tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS)),
                 counter("tcpconnlat_exporter_connects_untraced", "Connects not traced: too many connects "
                         + "were in flight at once (the kernel's map of them was full)", tracer.lost(Loss.STORAGE)),
-                counter("tcpconnlat_exporter_cgroups_unresolved", "Look-ups of a cgroup id that found no cgroup path",
+                counter("tcpconnlat_exporter_cgroups_unresolved", "Look-ups of a cgroup id that found no name",
                         cgroups == null ? 0 : cgroups.unresolved()),
+                counter("tcpconnlat_exporter_cgroup_names_lost", "Cgroup names or removals the kernel could not "
+                        + "send (its ring buffer was full; names are sent again at the cgroup's next connect)",
+                        tracer.lost(Loss.CGROUPS)),
+                CounterSnapshot.builder().name("tcpconnlat_exporter_series_removed")
+                        .help("Keys taken out of the kernel's maps, their final counts kept for --series.grace: "
+                                + "their cgroup was removed, or they were idle while a map was nearly full")
+                        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                                .labels(Labels.of("reason", "cgroup_removed")).value(removedWithCgroup).build())
+                        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                                .labels(Labels.of("reason", "idle")).value(removedIdle).build())
+                        .build(),
+                counter("tcpconnlat_exporter_series_expired", "Series no longer served: --series.grace passed "
+                        + "since their keys were taken out of the kernel's maps, and no live key has their labels",
+                        expired),
+                GaugeSnapshot.builder().name("tcpconnlat_exporter_map_entries")
+                        .help("Keys in the kernel's histogram and attempts maps")
+                        .dataPoint(gauge("map", "hists", histogramEntries))
+                        .dataPoint(gauge("map", "attempts", attemptEntries)).build(),
+                GaugeSnapshot.builder().name("tcpconnlat_exporter_map_capacity")
+                        .help("The most keys the kernel's histogram and attempts maps hold (--series.max)")
+                        .dataPoint(gauge("map", "hists", tracer.seriesCapacity()))
+                        .dataPoint(gauge("map", "attempts", tracer.seriesCapacity())).build(),
                 InfoSnapshot.builder().name("tcpconnlat_exporter_build").help("The exporter's version")
                         .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(Labels.of("version", version))
                                 .build()).build()));
+        all.addAll(programStats());
         all.add(GaugeSnapshot.builder().name("tcpconnlat_exporter_scrape_duration_seconds")
                 .help("How long reading the kernel's maps took for this scrape").unit(Unit.SECONDS)
                 .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value((System.nanoTime() - start) / 1e9).build())
                 .build());
         return new MetricSnapshots(all);
+    }
+
+    /** With kernel.bpf_stats_enabled=1, as ebpf_exporter: each program's run count and time. */
+    private List<MetricSnapshot> programStats() {
+        if (!bpfStatsEnabled()) {
+            return List.of();
+        }
+        CounterSnapshot.Builder runs = CounterSnapshot.builder().name("tcpconnlat_exporter_bpf_program_runs")
+                .help("Runs of each BPF program, while kernel.bpf_stats_enabled=1");
+        CounterSnapshot.Builder time = CounterSnapshot.builder().name("tcpconnlat_exporter_bpf_program_run_seconds")
+                .help("Time spent in each BPF program, while kernel.bpf_stats_enabled=1").unit(Unit.SECONDS);
+        for (Tracer.ProgramStats p : tracer.programStats()) {
+            Labels l = Labels.of("program", p.program());
+            runs.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(p.runs()).build());
+            time.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(p.runTimeNs() / 1e9).build());
+        }
+        return List.of(runs.build(), time.build());
+    }
+
+    private static boolean bpfStatsEnabled() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/kernel/bpf_stats_enabled"))
+                    .get(0).trim().equals("1");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static GaugeSnapshot.GaugeDataPointSnapshot gauge(String label, String value, double v) {
+        return GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of(label, value)).value(v).build();
     }
 
     private static CounterSnapshot counter(String name, String help, long value) {
@@ -132,40 +313,17 @@ public final class ConnectMetrics implements MultiCollector {
                 .build();
     }
 
-    /** result (histograms only) and family, then the --labels, in {@link Label}'s order. */
+    /** result (histograms only), family, then the --labels, in {@link Label}'s order. */
     Labels labelsOf(HistogramKey k, boolean withResult) {
-        List<String> names = new ArrayList<>(labels.size() + 2);
-        List<String> values = new ArrayList<>(labels.size() + 2);
-        if (withResult) {
-            names.add("result");
-            values.add(result(k.result()));
-        }
-        names.add("family");
-        values.add(k.ipVersion() == 4 ? "ipv4" : "ipv6");
-        CgroupPaths.Named cgroup = null;
+        List<String> names = new ArrayList<>(labels.size());
+        List<String> values = new ArrayList<>(labels.size());
         for (Label label : labels) {
-            if (label.keyPart() == TraceConfig.By.CGROUP && cgroup == null) {
-                cgroup = cgroups.named(k.cgroupId());
-                if (cgroup == null) {
-                    cgroup = new CgroupPaths.Named("", new CgroupLabels("", "", ""));
-                }
+            if (label == Label.RESULT && !withResult) {
+                continue;
             }
             names.add(label.labelName());
-            values.add(switch (label) {
-                case UNIT -> cgroup.labels().unit();
-                case CGROUP -> cgroup.path();
-                case CONTAINER_ID -> cgroup.labels().containerId();
-                case POD_UID -> cgroup.labels().podUid();
-                case COMM -> k.comm();
-                case DADDR -> k.daddr();
-                case DPORT -> Integer.toString(k.dport());
-            });
+            values.add(label.value(k, cgroups));
         }
         return Labels.of(names, values);
-    }
-
-    /** ok, refused, timedout, unreach, aborted, error. */
-    static String result(Result r) {
-        return r.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,9 +1,10 @@
 package dev.tcpconnlat.histogram;
 
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.output.Output;
+import dev.tcpconnlat.trace.Label;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -30,16 +31,13 @@ import java.util.TreeMap;
  * histogram (at most as many as the kernel map holds) and prints the differences.
  */
 public final class HistogramReport {
-    /** What a table is per (tcpconnlat --by). */
-    public enum By { DADDR, DPORT, COMM, UNIT, RETRANSMITS }
-
-    private final By by;
+    private final Label by;
     private final boolean byResult;
-    private final CgroupPaths cgroups;
+    private final CgroupNames cgroups;
     private final Map<HistogramKey, LatencyHistogram> previous = new HashMap<>();
 
-    /** {@code by} null: one table; {@code cgroups} is needed for {@link By#UNIT}. */
-    public HistogramReport(By by, boolean byResult, CgroupPaths cgroups) {
+    /** {@code by} null: one table; {@code cgroups} is needed when {@code by} comes from the cgroup. */
+    public HistogramReport(Label by, boolean byResult, CgroupNames cgroups) {
         this.by = by;
         this.byResult = byResult;
         this.cgroups = cgroups;
@@ -73,13 +71,9 @@ public final class HistogramReport {
     private String label(HistogramKey k) {
         List<String> parts = new ArrayList<>(2);
         if (by != null) {
-            parts.add(by.name().toLowerCase(Locale.ROOT) + " = " + switch (by) {
-                case DADDR -> k.daddr();
-                case DPORT -> Integer.toString(k.dport());
-                case COMM -> k.comm();
-                case UNIT -> unit(k.cgroupId());
-                case RETRANSMITS -> k.synRetransmits() >= 3 ? "3+" : Integer.toString(k.synRetransmits());
-            });
+            String value = by.value(k, cgroups);
+            // "" quoted (no unit, as the exporter and JSON say it): the section line must show it
+            parts.add(by.labelName() + " = " + (value.isEmpty() ? "\"\"" : value));
         }
         if (byResult) {
             parts.add("result = " + k.result().name());
@@ -92,12 +86,6 @@ public final class HistogramReport {
         StringBuilder b = new StringBuilder(s.length());
         s.chars().forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));
         return b.toString();
-    }
-
-    /** The unit, or "" (quoted: the section line must show it) when the cgroup is none or unknown, as the exporter and JSON. */
-    private String unit(long cgroupId) {
-        CgroupPaths.Named n = cgroups.named(cgroupId);
-        return n == null || n.labels().unit().isEmpty() ? "\"\"" : n.labels().unit();
     }
 
     /** Numbers in labels sort as numbers (dport = 80 before dport = 443). */

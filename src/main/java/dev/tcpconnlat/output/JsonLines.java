@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.tcpconnlat.bpf.LibC;
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupLabels;
+import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.dns.DnsCache;
+import dev.tcpconnlat.trace.Label;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import java.io.IOException;
@@ -33,8 +35,9 @@ public final class JsonLines implements EventPrinter {
     private static final SerializedString DADDR = new SerializedString("daddr");
     private static final SerializedString DPORT = new SerializedString("dport");
     private static final SerializedString CGROUP_ID = new SerializedString("cgroup_id");
-    private static final SerializedString UNIT = new SerializedString("unit");
-    private static final SerializedString CONTAINER_ID = new SerializedString("container_id");
+    /** The cgroup's labels: unit, container_id, ... (Label.JSON). */
+    private static final SerializedString[] CGROUP_FIELDS = Label.JSON.stream()
+            .map(l -> new SerializedString(l.labelName())).toArray(SerializedString[]::new);
     private static final SerializedString LATENCY_US = new SerializedString("latency_us");
     private static final SerializedString RESULT = new SerializedString("result");
     private static final SerializedString ERRNO = new SerializedString("errno");
@@ -48,13 +51,13 @@ public final class JsonLines implements EventPrinter {
     private final JsonGenerator json;
     private final QueryColumn query;
 
-    private final CgroupPaths cgroups;
+    private final CgroupNames cgroups;
     /** An address, a comm or the time, as bytes: written without a String per field (cheaper under C1). */
     private final byte[] text = new byte[LibC.ADDRSTRLEN];
     private final IsoInstant time = new IsoInstant();
 
     /** {@code query} is null without -d; {@code cgroups} names each connect's unit and container. */
-    public JsonLines(QueryColumn query, CgroupPaths cgroups) {
+    public JsonLines(QueryColumn query, CgroupNames cgroups) {
         this.query = query;
         this.cgroups = cgroups;
         try {
@@ -104,9 +107,10 @@ public final class JsonLines implements EventPrinter {
         json.writeRawUTF8String(text, 0, e.daddr(text));
         number(DPORT, e.dport());
         number(CGROUP_ID, e.cgroupId());
-        CgroupPaths.Named cgroup = cgroups.named(e.cgroupId());
-        string(UNIT, cgroup == null ? "" : cgroup.labels().unit());
-        string(CONTAINER_ID, cgroup == null ? "" : cgroup.labels().containerId());
+        CgroupLabels cgroup = cgroups.labels(e.cgroupId());
+        for (int i = 0; i < CGROUP_FIELDS.length; i++) {
+            string(CGROUP_FIELDS[i], Label.JSON.get(i).value(cgroup));
+        }
         if (e.result() != Result.PENDING) {
             number(LATENCY_US, e.latencyUs());
             string(RESULT, e.result().name());

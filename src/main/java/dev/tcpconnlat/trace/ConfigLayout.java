@@ -27,7 +27,8 @@ import java.lang.foreign.ValueLayout;
  *     __u8 count_by_lport;
  *     __u8 hist_by;
  *     __u8 hist_attempts;
- *     __u8 pad[5];
+ *     __u8 cgroup_names;
+ *     __u8 pad[4];
  *     __u64 hist_bounds[HIST_BOUNDS];
  * };
  * </pre>
@@ -48,7 +49,8 @@ public final class ConfigLayout {
             ValueLayout.JAVA_BYTE.withName("count_by_lport"),
             ValueLayout.JAVA_BYTE.withName("hist_by"),
             ValueLayout.JAVA_BYTE.withName("hist_attempts"),
-            MemoryLayout.sequenceLayout(5, ValueLayout.JAVA_BYTE).withName("pad"),
+            ValueLayout.JAVA_BYTE.withName("cgroup_names"),
+            MemoryLayout.sequenceLayout(4, ValueLayout.JAVA_BYTE).withName("pad"),
             MemoryLayout.sequenceLayout(Buckets.BOUNDS, ValueLayout.JAVA_LONG).withName("hist_bounds"));
 
     private ConfigLayout() {}
@@ -71,12 +73,9 @@ public final class ConfigLayout {
         flag(rodata, "filter_cgroups", c.cgroupMap() != null);
         flag(rodata, "filter_mntns", c.mountNsMap() != null);
         flag(rodata, "count_by_lport", c.countByLport());
-        int by = 0;
-        for (TraceConfig.By b : c.histogramBy()) {
-            by |= b.bit();
-        }
-        rodata.set(ValueLayout.JAVA_BYTE, offset("hist_by"), (byte) by);
+        rodata.set(ValueLayout.JAVA_BYTE, offset("hist_by"), (byte) c.histogramKeyBits());
         flag(rodata, "hist_attempts", c.histogramAttempts());
+        flag(rodata, "cgroup_names", c.cgroupNames() != null);
         MemorySegment.copy(c.buckets().bounds(), 0, rodata, ValueLayout.JAVA_LONG, offset("hist_bounds"), Buckets.BOUNDS);
     }
 

@@ -10,7 +10,8 @@ public enum Loss {
     STORAGE("connects not traced: too many connects in flight at once (the identities map was full)"),
     DNS("DNS responses lost: the ring buffer was full"),
     HIST("connects not in a histogram: the histogram map was full"),
-    ATTEMPTS("connect attempts not counted: the attempts map was full");
+    ATTEMPTS("connect attempts not counted: the attempts map was full"),
+    CGROUPS("cgroup names or removals not sent: the ring buffer was full (names are sent again at the next connect)");
 
     private final String description;
 

@@ -1,7 +1,9 @@
 package dev.tcpconnlat.trace;
 
+import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.Buckets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -21,25 +23,15 @@ public final class TraceConfig {
      */
     public enum Mode { LATENCY, ATTEMPTS, COUNT, HISTOGRAM }
 
-    /** The labels that can be part of a histogram's key (enum hist_by); the result always is. */
-    public enum By {
-        CGROUP(1), COMM(2), DADDR(4), DPORT(8), FAMILY(16), RETRANS(32);
-
-        private final int bit;
-
-        By(int bit) {
-            this.bit = bit;
-        }
-
-        int bit() {
-            return bit;
-        }
-    }
-
-    /** Default ring buffer size: no loss in back-to-back 80,000-connect storms on 2 cores (bench/run). */
+    /** Default ring buffer size for events: no loss in back-to-back 80,000-connect storms on 2 cores (bench/run). */
     public static final int DEFAULT_RING_BYTES = 16 << 20;
+    /** Default ring buffer size when only cgroup names use it (histograms): ~1,300 new cgroups at once. */
+    public static final int NAMES_RING_BYTES = 2 << 20;
     public static final int MIN_RING_BYTES = 4096;
     public static final int MAX_RING_BYTES = 1 << 30;
+    public static final int DEFAULT_SERIES_MAX = 10_240;
+    /** A histogram is 1 KiB: a million keys is a GiB of kernel memory at most. */
+    public static final int MAX_SERIES_MAX = 1_000_000;
     public static final long DEFAULT_WAKEUP_BYTES = 64 * 1024;
 
     private final Mode mode;
@@ -55,7 +47,9 @@ public final class TraceConfig {
     private final boolean dns;
     private final long wakeupBytes;
     private final int ringBytes;
-    private final Set<By> histogramBy;
+    private final Set<Label> labels;
+    private final int seriesMax;
+    private final CgroupNames cgroupNames;
     private final boolean histogramAttempts;
     private final Buckets buckets;
 
@@ -72,10 +66,13 @@ public final class TraceConfig {
         countByLport = b.countByLport;
         dns = b.dns;
         wakeupBytes = b.wakeupBytes;
-        ringBytes = b.ringBytes;
+        ringBytes = b.ringBytes != 0 ? b.ringBytes
+                : mode == Mode.LATENCY || mode == Mode.ATTEMPTS ? DEFAULT_RING_BYTES : NAMES_RING_BYTES;
+        cgroupNames = b.cgroupNames;
+        seriesMax = b.seriesMax;
         histogramAttempts = b.histogramAttempts;
         buckets = b.buckets;
-        histogramBy = b.histogramBy.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.histogramBy));
+        labels = b.labels.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.labels));
     }
 
     public static Builder builder(Mode mode) {
@@ -120,8 +117,23 @@ public final class TraceConfig {
     /** Size of the ring buffer of events, in bytes. */
     public int ringBytes() { return ringBytes; }
 
-    /** Histogram mode: the labels of each histogram's key, besides the result. */
-    public Set<By> histogramBy() { return histogramBy; }
+    /** Histogram mode: the labels histograms are kept by (the result always is). */
+    public Set<Label> labels() { return labels; }
+
+    /** enum hist_by: the parts of the kernel's histogram key the labels need. */
+    int histogramKeyBits() {
+        int bits = 0;
+        for (Label l : labels) {
+            bits |= l.keyBits();
+        }
+        return bits;
+    }
+
+    /** Histogram mode: the most keys each of the histogram and attempts maps holds. */
+    public int seriesMax() { return seriesMax; }
+
+    /** Where the kernel's cgroup names go (they are sent when this is set), or null. */
+    public CgroupNames cgroupNames() { return cgroupNames; }
 
     /** Histogram mode: also count connect attempts under each histogram's labels (the exporter). */
     public boolean histogramAttempts() { return histogramAttempts; }
@@ -134,9 +146,9 @@ public final class TraceConfig {
         return mode == Mode.ATTEMPTS || mode == Mode.COUNT;
     }
 
-    /** Whether records reach user space through the ring buffer (not in count and histogram modes, unless -d). */
+    /** Whether records reach user space through the ring buffer (not in count and histogram modes, unless -d or cgroup names). */
     public boolean usesRing() {
-        return mode == Mode.LATENCY || mode == Mode.ATTEMPTS || dns;
+        return mode == Mode.LATENCY || mode == Mode.ATTEMPTS || dns || cgroupNames != null;
     }
 
     /** Whether programs are attached to the cgroup v2 root (which needs CAP_NET_ADMIN). */
@@ -157,8 +169,10 @@ public final class TraceConfig {
         private boolean countByLport;
         private boolean dns;
         private long wakeupBytes = DEFAULT_WAKEUP_BYTES;
-        private int ringBytes = DEFAULT_RING_BYTES;
-        private final Set<By> histogramBy = EnumSet.noneOf(By.class);
+        private int ringBytes;
+        private final Set<Label> labels = EnumSet.noneOf(Label.class);
+        private CgroupNames cgroupNames;
+        private int seriesMax = DEFAULT_SERIES_MAX;
         private boolean histogramAttempts;
         private Buckets buckets = Buckets.seconds();
 
@@ -186,16 +200,29 @@ public final class TraceConfig {
 
         public Builder dns(boolean on) { this.dns = on; return this; }
 
-        /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES}. */
+        /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES} (default: by mode). */
         public Builder ringBytes(int bytes) {
-            if (Integer.bitCount(bytes) != 1 || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES) {
+            if (bytes != 0 && (Integer.bitCount(bytes) != 1 || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES)) {
                 throw new IllegalArgumentException("ring buffer size must be a power of two from 4K to 1G, not " + bytes);
             }
             this.ringBytes = bytes;
             return this;
         }
 
-        public Builder histogramBy(Set<By> labels) { histogramBy.addAll(labels); return this; }
+        /** Histogram mode: keep histograms by these labels. */
+        public Builder labels(Collection<Label> l) { labels.addAll(l); return this; }
+
+        /** Histogram mode: the most keys of each map (default {@link #DEFAULT_SERIES_MAX}). */
+        public Builder seriesMax(int n) {
+            if (n < 1 || n > MAX_SERIES_MAX) {
+                throw new IllegalArgumentException("the maps' size must be from 1 to " + MAX_SERIES_MAX + ", not " + n);
+            }
+            this.seriesMax = n;
+            return this;
+        }
+
+        /** Send each cgroup's names (and removal) to {@code names}: for cgroup labels and JSON. */
+        public Builder cgroupNames(CgroupNames names) { this.cgroupNames = names; return this; }
 
         public Builder histogramAttempts(boolean on) { this.histogramAttempts = on; return this; }
 

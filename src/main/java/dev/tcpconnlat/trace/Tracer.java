@@ -51,7 +51,10 @@ public final class Tracer implements AutoCloseable {
         /** -d: a DNS response's UDP payload (valid only during the call), cut short when {@code wireLength} is more. */
         default void onDnsResponse(ByteBuffer payload, int wireLength, long timestampNs) {}
 
-        /** After each batch of records: the time to flush output. */
+        /** A cgroup the kernel had named was removed (only when the config has cgroup names). */
+        default void onCgroupGone(long cgroupId) {}
+
+        /** After each batch of records, and at least every {@link #DRAIN_INTERVAL_MS}: the time to flush output. */
         default void onBatchEnd() throws IOException {}
 
         @Override
@@ -111,10 +114,13 @@ public final class Tracer implements AutoCloseable {
         counts = object.map("counts");
         hists = object.map("hists");
         attempts = object.map("attempts");
+        hists.setMaxEntries(config.seriesMax());
+        attempts.setMaxEntries(config.seriesMax());
         // a ring nobody reads (count and histogram modes) needs no memory
         events.setMaxEntries(config.usesRing() ? config.ringBytes() : TraceConfig.MIN_RING_BYTES);
         object.program("handle_sockops").setAutoload(config.usesSockops());
         object.program("handle_dns_ingress").setAutoload(config.dns());
+        object.program("handle_cgroup_rmdir").setAutoload(config.cgroupNames() != null);
         try {
             object.load();
         } catch (BpfException e) {
@@ -153,6 +159,9 @@ public final class Tracer implements AutoCloseable {
 
     private void attach() {
         resources.add(object.program("handle_set_state").attach());
+        if (config.cgroupNames() != null) {
+            resources.add(object.program("handle_cgroup_rmdir").attach());
+        }
         List<String> cgroupPrograms = new ArrayList<>();
         if (config.usesSockops()) {
             cgroupPrograms.add("handle_sockops");
@@ -176,20 +185,25 @@ public final class Tracer implements AutoCloseable {
     }
 
     /**
-     * Reads events until {@code stop} says so, handing each record to {@code listener} by its
-     * kind, and reports losses as they grow (checked at most every {@link #DRAIN_INTERVAL_MS});
-     * drains what is left, and reports, before returning.
-     * Not for count mode.
+     * The loop of every mode: reads records until {@code stop} says so, handing each to
+     * {@code listener} by its kind (cgroup names go to the config's {@link dev.tcpconnlat.cgroup.CgroupNames}),
+     * and reports losses as they grow (checked at most every {@link #DRAIN_INTERVAL_MS}); drains
+     * what is left, and reports, before returning. In modes where nothing reaches user space, it
+     * wakes every {@link #DRAIN_INTERVAL_MS} for the listener's {@link Listener#onBatchEnd}.
      */
     public void stream(Listener listener, BooleanSupplier stop) throws Exception {
         EventView view = new EventView();
         RingBuffer ring = new RingBuffer(events, (data, at, length) -> {
-            if (EventLayout.kind(data, at) == EventLayout.DNS_RESPONSE) {
-                listener.onDnsResponse(data.asSlice(at + EventLayout.DNS_PAYLOAD, EventLayout.u16(data, at + EventLayout.DNS_LEN))
-                        .asByteBuffer(), EventLayout.u16(data, at + EventLayout.DNS_WIRE_LEN),
+            switch (EventLayout.kind(data, at)) {
+                case EventLayout.DNS_RESPONSE -> listener.onDnsResponse(
+                        data.asSlice(at + EventLayout.DNS_PAYLOAD, EventLayout.u16(data, at + EventLayout.DNS_LEN))
+                                .asByteBuffer(), EventLayout.u16(data, at + EventLayout.DNS_WIRE_LEN),
                         EventLayout.u64(data, at + EventLayout.DNS_TS_NS));
-            } else {
-                listener.onConnect(view.wrap(data, at));
+                case EventLayout.CGROUP_NAMES -> config.cgroupNames().learn(
+                        EventLayout.u64(data, at + EventLayout.CGROUP_ID_OF_RECORD), EventLayout.cgroupPath(data, at));
+                case EventLayout.CGROUP_GONE -> listener.onCgroupGone(
+                        EventLayout.u64(data, at + EventLayout.CGROUP_ID_OF_RECORD));
+                default -> listener.onConnect(view.wrap(data, at));
             }
         });
         resources.add(ring);
@@ -261,6 +275,86 @@ public final class Tracer implements AutoCloseable {
             return all;
         }
         forEachEntry(attempts, counterValue, (k, v) -> all.put(HistogramKey.decode(k), v.get(ValueLayout.JAVA_LONG, 0)));
+        return all;
+    }
+
+    /** Histograms and attempts taken out of the kernel's maps by {@link #remove}: their final counts. */
+    public record Removed(List<LatencyHistogram> histograms, Map<HistogramKey, Long> attempts) {}
+
+    /**
+     * Histogram mode: takes every histogram and attempt count whose key {@code which} selects out
+     * of the kernel's maps (each read and deleted at once), so that the maps never stay full.
+     */
+    public synchronized Removed remove(java.util.function.Predicate<HistogramKey> which) {
+        List<LatencyHistogram> hs = new ArrayList<>();
+        Map<HistogramKey, Long> as = new HashMap<>();
+        if (closed) {
+            return new Removed(hs, as);
+        }
+        for (byte[] k : keys(hists, which)) {
+            key.copyFrom(MemorySegment.ofArray(k));
+            if (hists.lookupAndDelete(key, histValue)) {
+                hs.add(LatencyHistogram.decode(HistogramKey.decode(key), config.buckets(), histValue));
+            }
+        }
+        for (byte[] k : keys(attempts, which)) {
+            key.copyFrom(MemorySegment.ofArray(k));
+            if (attempts.lookupAndDelete(key, counterValue)) {
+                as.put(HistogramKey.decode(key), counterValue.get(ValueLayout.JAVA_LONG, 0));
+            }
+        }
+        return new Removed(hs, as);
+    }
+
+    /** The keys of {@code map} that {@code which} selects, copied (deleting while iterating would restart it). */
+    private List<byte[]> keys(BpfMap map, java.util.function.Predicate<HistogramKey> which) {
+        List<byte[]> selected = new ArrayList<>();
+        MemorySegment prev = MemorySegment.NULL;
+        MemorySegment k = key.asSlice(0, HistogramKey.LAYOUT.byteSize());
+        while (map.nextKey(prev, nextKey)) {
+            key.copyFrom(nextKey);
+            prev = key;
+            if (which.test(HistogramKey.decode(key))) {
+                selected.add(k.toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+        return selected;
+    }
+
+    /** Histogram mode: how many keys each of the histogram and attempts maps holds at most. */
+    public int seriesCapacity() {
+        return config.seriesMax();
+    }
+
+    /** The kernel's accounting of one loaded program (with kernel.bpf_stats_enabled=1; else 0). */
+    public record ProgramStats(String program, long runs, long runTimeNs) {}
+
+    /** Run count and time of each program loaded, from /proc/self/fdinfo (empty once closed). */
+    public synchronized List<ProgramStats> programStats() {
+        List<ProgramStats> all = new ArrayList<>();
+        if (closed) {
+            return all;
+        }
+        for (String name : List.of("handle_set_state", "handle_sockops", "handle_dns_ingress", "handle_cgroup_rmdir")) {
+            int fd = object.program(name).fd();
+            if (fd < 0) {
+                continue; // not loaded in this mode
+            }
+            long runs = 0;
+            long ns = 0;
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+                    if (line.startsWith("run_cnt:")) {
+                        runs = Long.parseLong(line.substring(8).trim());
+                    } else if (line.startsWith("run_time_ns:")) {
+                        ns = Long.parseLong(line.substring(12).trim());
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                continue;
+            }
+            all.add(new ProgramStats(name, runs, ns));
+        }
         return all;
     }
 

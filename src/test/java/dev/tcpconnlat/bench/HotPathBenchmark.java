@@ -1,6 +1,6 @@
 package dev.tcpconnlat.bench;
 
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.ConnectEvent;
 import dev.tcpconnlat.event.EncodedEvent;
 import dev.tcpconnlat.event.EventView;
@@ -46,7 +46,7 @@ public class HotPathBenchmark {
     private final EventView view = new EventView();
     private final Output out = new Output(OutputStream.nullOutputStream());
     private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, false, false, null);
-    private final JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
+    private final JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
 
     @Setup
     public void setUp() throws Exception {

@@ -2,6 +2,10 @@ package dev.tcpconnlat.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,7 +33,30 @@ class CgroupLabelsTest {
         "/system.slice/" + ID + ".service|" + ID + ".service||",
     })
     void labelsFromPaths(String path, String unit, String container, String pod) {
-        assertThat(CgroupLabels.of(path)).isEqualTo(new CgroupLabels(n(unit), n(container), n(pod)));
+        CgroupLabels l = CgroupLabels.of(path);
+        assertThat(List.of(l.path(), l.unit(), l.containerId(), l.podUid())).containsExactly(path, n(unit), n(container), n(pod));
+        assertThat(List.of(l.namespace(), l.pod(), l.container())).containsOnly("");
+    }
+
+    /** The kubelet's log layout names the pod and the container, for both cgroup drivers. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + UID_ + ".slice/cri-containerd-" + ID + ".scope",
+        "/kubepods/burstable/pod" + UID + "/" + ID,
+    })
+    void kubernetesNamesFromTheKubeletLogs(String path, @TempDir Path logs) throws Exception {
+        Files.createDirectories(logs.resolve("pods/shop_cart-7d9f8b6c5-x2x4z_" + UID + "/server"));
+        Files.createDirectories(logs.resolve("containers"));
+        Files.createSymbolicLink(logs.resolve("containers/cart-7d9f8b6c5-x2x4z_shop_server-" + ID + ".log"),
+                logs.resolve("pods/shop_cart-7d9f8b6c5-x2x4z_" + UID + "/server/0.log"));
+        Files.createDirectories(logs.resolve("pods/other_pod_" + UID.replace('1', '2') + "/c"));
+        CgroupLabels l = CgroupLabels.of(path, new KubeletLogs(logs));
+        assertThat(List.of(l.namespace(), l.pod(), l.container())).containsExactly("shop", "cart-7d9f8b6c5-x2x4z", "server");
+        CgroupLabels unknownContainer = CgroupLabels.of(path.replace(ID, ID.replace('4', '5')), new KubeletLogs(logs));
+        assertThat(List.of(unknownContainer.namespace(), unknownContainer.pod(), unknownContainer.container()))
+                .containsExactly("shop", "cart-7d9f8b6c5-x2x4z", "");
+        CgroupLabels noLogs = CgroupLabels.of(path, new KubeletLogs(logs.resolve("missing")));
+        assertThat(List.of(noLogs.namespace(), noLogs.pod(), noLogs.container())).containsOnly("");
     }
 
     private static String n(String s) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tcpconnlat.cgroup.CgroupPaths;
+import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.ConnectEvent;
 import dev.tcpconnlat.event.EncodedEvent;
 import dev.tcpconnlat.event.EventView;
@@ -28,7 +28,7 @@ class JsonLinesTest {
                 "2001:db8::1", 40001, "::ffff:10.1.2.4", 443, Result.REFUSED, 111, 0);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
-        JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
+        JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
         long before = System.currentTimeMillis();
         try (Arena arena = Arena.ofConfined()) {
             json.print(new EventView().wrap(EncodedEvent.of(e, arena)), out);
@@ -53,7 +53,7 @@ class JsonLinesTest {
     void timesKeepNanoseconds() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
-        JsonLines json = new JsonLines(null, new CgroupPaths(CgroupV2.root()));
+        JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
         try (Arena arena = Arena.ofConfined()) {
             for (long ts : new long[] {5_000_000_001L, 5_001_234_568L}) {
                 json.print(new EventView().wrap(EncodedEvent.of(new ConnectEvent(ts, 1000, 1, 1, 1, 0, "x", 4,

@@ -40,6 +40,7 @@ class LayoutContractTest {
         return Stream.of(
                 Arguments.of("event", EventLayout.LAYOUT),
                 Arguments.of("dns_event", EventLayout.DNS_LAYOUT),
+                Arguments.of("cgroup_event", EventLayout.CGROUP_LAYOUT),
                 Arguments.of("config", ConfigLayout.LAYOUT),
                 Arguments.of("count_key", ConnectCount.KEY_LAYOUT),
                 Arguments.of("hist_key", HistogramKey.LAYOUT),

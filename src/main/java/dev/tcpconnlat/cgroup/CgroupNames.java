@@ -9,22 +9,21 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * cgroup v2 id -> path below the hierarchy's root ("/system.slice/ssh.service"). The id the
- * kernel reports is the inode number of the cgroup's directory, so the hierarchy is walked and
- * remembered; an unknown id walks it again, at most once a second. A cgroup that is gone keeps
- * its last path. At most {@link #CAPACITY} ids are kept, the least recently used forgotten.
+ * cgroup v2 id -> the cgroup's labels. The kernel side sends each cgroup's path the first time
+ * it connects ({@link #learn}), so a cgroup removed right after is still named. An id it did not
+ * name (a path too deep to copy whole, or names lost to a full ring buffer) is looked up in the
+ * hierarchy, walked at most once a second. At most {@link #CAPACITY} ids are kept, the least
+ * recently used forgotten (the exporter keeps the labels of its series itself).
  */
-public final class CgroupPaths {
+public final class CgroupNames {
     public static final int CAPACITY = 16_384;
     private static final long RESCAN_NS = 1_000_000_000L;
 
-    /** A cgroup's path and what it says of its owner. */
-    public record Named(String path, CgroupLabels labels) {}
-
     private final Path root;
-    private final Map<Long, Named> byId = new LinkedHashMap<>(256, 0.75f, true) {
+    private final KubeletLogs kubelet;
+    private final Map<Long, CgroupLabels> byId = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Named> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Long, CgroupLabels> eldest) {
             return size() > CAPACITY;
         }
     };
@@ -32,32 +31,46 @@ public final class CgroupPaths {
     private long unresolved;
     /** The last id found: a burst of connects comes from one cgroup (and a map look-up boxes the id). */
     private long lastId;
-    private Named last;
+    private CgroupLabels last;
 
-    public CgroupPaths(Path root) {
+    /** {@code root}: the cgroup v2 mount; {@code kubelet}: where Kubernetes names come from, or null. */
+    public CgroupNames(Path root, KubeletLogs kubelet) {
         this.root = root;
+        this.kubelet = kubelet;
     }
 
-    /** The cgroup's path and labels, or null if no cgroup has (or had, while this ran) that id. */
-    public synchronized Named named(long id) {
+    /** The kernel named cgroup {@code id}: {@code path} below the root, or null when it could not copy it whole. */
+    public synchronized void learn(long id, String path) {
+        if (id == lastId) {
+            last = null;
+        }
+        if (path == null) {
+            byId.remove(id);
+        } else {
+            byId.put(id, CgroupLabels.of(path, kubelet));
+        }
+    }
+
+    /** The cgroup's labels; {@link CgroupLabels#NONE} if no cgroup has (or had, while this ran) that id. */
+    public synchronized CgroupLabels labels(long id) {
         if (last != null && id == lastId) {
             return last;
         }
-        Named n = byId.get(id);
+        CgroupLabels n = byId.get(id);
         if (n == null && System.nanoTime() - lastScan >= RESCAN_NS) {
             scan();
             n = byId.get(id);
         }
         if (n == null) {
             unresolved++;
-        } else {
-            lastId = id;
-            last = n;
+            return CgroupLabels.NONE;
         }
+        lastId = id;
+        last = n;
         return n;
     }
 
-    /** Look-ups that found no path. */
+    /** Look-ups that found no name. */
     public synchronized long unresolved() {
         return unresolved;
     }
@@ -70,9 +83,9 @@ public final class CgroupPaths {
                 try {
                     long ino = ((Number) Files.getAttribute(d, "unix:ino")).longValue();
                     String path = "/" + root.relativize(d);
-                    Named old = byId.get(ino);
+                    CgroupLabels old = byId.get(ino);
                     if (old == null || !old.path().equals(path)) {
-                        byId.put(ino, new Named(path, CgroupLabels.of(path)));
+                        byId.put(ino, CgroupLabels.of(path, kubelet));
                     }
                 } catch (IOException | UncheckedIOException e) {
                     // removed while walking
