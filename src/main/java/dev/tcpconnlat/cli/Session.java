@@ -185,25 +185,7 @@ final class Session {
                         + (e.getMessage() == null ? e.toString() : e.getMessage()));
             }
             try (server) {
-                tracer.stream(new Tracer.Listener() {
-                    @Override
-                    public void onConnect(EventView event) {}
-
-                    @Override
-                    public void onCgroupGone(long cgroupId) {
-                        metrics.cgroupGone(cgroupId);
-                    }
-
-                    @Override
-                    public void onBatchEnd() {
-                        metrics.maintain();
-                    }
-
-                    @Override
-                    public void onLoss(Loss loss, long newly, long total) {
-                        reportLoss(loss, newly, total);
-                    }
-                }, stop::requested);
+                tracer.stream(listener(metrics::maintain, metrics::cgroupGone), stop::requested);
             }
         }
         return 0;
@@ -211,9 +193,19 @@ final class Session {
 
     /** For the modes with no event: {@code tick} after each wake-up, losses reported. */
     private Tracer.Listener listener(Runnable tick) {
+        return listener(tick, id -> {});
+    }
+
+    /** ... and {@code gone} told of each cgroup removed. */
+    private Tracer.Listener listener(Runnable tick, java.util.function.LongConsumer gone) {
         return new Tracer.Listener() {
             @Override
             public void onConnect(EventView event) {}
+
+            @Override
+            public void onCgroupGone(long cgroupId) {
+                gone.accept(cgroupId);
+            }
 
             @Override
             public void onBatchEnd() {

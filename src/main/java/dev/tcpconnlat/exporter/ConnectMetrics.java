@@ -69,6 +69,8 @@ public final class ConnectMetrics implements MultiCollector {
     /** Each attempts key's count when last read, and when it last changed: for the idle clean-up. */
     private final Map<HistogramKey, long[]> lastChange = new HashMap<>();
     private long lastMaintain = System.nanoTime();
+    /** Connects dropped for a full map, when last checked. */
+    private long lostBefore;
     private int histogramEntries;
     private int attemptEntries;
     private long removedWithCgroup;
@@ -102,23 +104,26 @@ public final class ConnectMetrics implements MultiCollector {
     }
 
     /**
-     * Called from the engine's loop: at most once a second, takes the keys of removed cgroups out
-     * of the kernel's maps and, when a map is nearly full, the idle ones.
+     * Called from the engine's loop: takes the keys of removed cgroups out of the kernel's maps
+     * (once a second, or at once when many are waiting: a burst of short-lived cgroups must not
+     * fill the maps) and, once a second, when a map is nearly full, the idle ones.
      */
     public synchronized void maintain() {
         long now = System.nanoTime();
-        if (now - lastMaintain < MAINTAIN_NS) {
-            return;
-        }
-        lastMaintain = now;
-        if (!gone.isEmpty()) {
+        boolean second = now - lastMaintain >= MAINTAIN_NS;
+        if (!gone.isEmpty() && (second || gone.size() >= tracer.seriesCapacity() / 8)) {
             Set<Long> ids = Set.copyOf(gone);
             gone.clear();
             removedWithCgroup += retire(tracer.remove(k -> ids.contains(k.cgroupId())), now);
         }
+        if (!second) {
+            return;
+        }
+        lastMaintain = now;
         int capacity = tracer.seriesCapacity();
-        boolean lost = tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS) > 0;
-        if (Math.max(histogramEntries, attemptEntries) >= NEARLY_FULL * capacity || lost) {
+        long lost = tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS);
+        if (Math.max(histogramEntries, attemptEntries) >= NEARLY_FULL * capacity || lost > lostBefore) {
+            lostBefore = lost;
             Map<HistogramKey, Long> attempts = tracer.attempts();
             attemptEntries = attempts.size();
             observe(attempts, now);

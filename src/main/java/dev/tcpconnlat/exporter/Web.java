@@ -24,6 +24,8 @@ public final class Web {
     static final int RESPONSE_SECONDS = 60;
     /** Held: java.util.logging keeps loggers weakly, and a collected one would lose its level. */
     private static final Logger HTTP_LOG = Logger.getLogger("com.sun.net.httpserver");
+    /** The client library's server logs a scrape cut by a stop, or a client gone, as SEVERE with a trace. */
+    private static final Logger CLIENT_LOG = Logger.getLogger("io.prometheus.metrics.exporter.httpserver");
 
     private Web() {}
 
@@ -34,6 +36,7 @@ public final class Web {
         System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
         System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(RESPONSE_SECONDS));
         HTTP_LOG.setLevel(Level.OFF); // broken pipes of clients that went away: not our error
+        CLIENT_LOG.setLevel(Level.OFF);
         HTTPServer.Builder b = HTTPServer.builder().port(address.getPort()).registry(registry)
                 .metricsHandlerPath(telemetryPath)
                 .registerHealthHandler(true)

@@ -27,6 +27,10 @@ final class Acceptor implements AutoCloseable {
         });
     }
 
+    int port() {
+        return server.getLocalPort();
+    }
+
     /** {@code n} connects from this process, each closed with a RST (no TIME_WAIT); returns how many were answered. */
     int connects(int n) {
         int made = 0;

@@ -54,11 +54,19 @@ class ChurnKernelTest {
         String metrics = "http://127.0.0.1:" + port + "/metrics";
         Path root = cgroupRoot();
         Path twice = root.resolve("tcpconnlat-twice.scope");
-        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--series.max", "64", "--series.grace", "8s");
-        try (Listener server = new Listener("127.0.0.1")) {
+        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--series.max", "128", "--series.grace", "10s");
+        try (Acceptor server = new Acceptor("127.0.0.1")) {
             await(() -> ExporterKernelTest.get(metrics) != null, "the exporter serving " + metrics);
-            // 150 cgroups, more than twice the maps' 64 keys
-            assertThat(Kernel.waitFor(Kernel.bash(churn(root, "tcpconnlat-churn", 150, server.port())))).isZero();
+            // 400 cgroups, three times the maps' 128 keys, as fast as bash makes them; every
+            // cgroup's series is seen in some scrape (they are served for 10 s after the removal)
+            Map<String, Double> seen = new TreeMap<>();
+            Process churn = Kernel.bash(churn(root, "tcpconnlat-churn", 400, server.port()));
+            awaitMetrics(metrics, s -> {
+                seen.putAll(attempts(s, "tcpconnlat-churn"));
+                return !churn.isAlive() && seen.size() == 400;
+            });
+            assertThat(churn.exitValue()).isZero();
+            assertThat(seen.values()).as("one attempt under each cgroup's own unit").containsOnly(1.0);
             // one unit whose cgroup is removed and made again: its series must never go back
             Files.createDirectories(twice);
             assertThat(Kernel.waitFor(inCgroup(twice, "exec 3<>/dev/tcp/127.0.0.1/" + server.port()))).isZero();
@@ -66,19 +74,18 @@ class ChurnKernelTest {
             Files.createDirectories(twice);
             assertThat(Kernel.waitFor(inCgroup(twice, "exec 3<>/dev/tcp/127.0.0.1/" + server.port()))).isZero();
 
-            Map<String, Double> m = awaitMetrics(metrics, s -> attempts(s, "tcpconnlat-churn").size() == 150
-                    && s.getOrDefault("tcpconnlat_exporter_series_removed_total{reason=\"cgroup_removed\"}", 0.0) >= 300);
-            assertThat(attempts(m, "tcpconnlat-churn").values()).as("one attempt under each cgroup's own unit").containsOnly(1.0);
+            Map<String, Double> m = awaitMetrics(metrics, s -> attempts(s, "tcpconnlat-twice").size() == 1
+                    && s.getOrDefault("tcpconnlat_exporter_series_removed_total{reason=\"cgroup_removed\"}", 0.0) >= 802);
             assertThat(m).containsEntry("tcpconnlat_exporter_series_dropped_total", 0.0)
                     .containsEntry("tcpconnlat_exporter_cgroup_names_lost_total", 0.0)
-                    .containsEntry("tcpconnlat_exporter_map_capacity{map=\"hists\"}", 64.0);
-            assertThat(m.get("tcpconnlat_exporter_map_entries{map=\"attempts\"}")).isLessThan(64.0);
+                    .containsEntry("tcpconnlat_exporter_map_capacity{map=\"hists\"}", 128.0);
+            assertThat(m.get("tcpconnlat_exporter_map_entries{map=\"attempts\"}")).isLessThan(128.0);
             assertThat(attempts(m, "tcpconnlat-twice")).containsExactly(
                     Map.entry("tcpconnlat_connect_attempts_total{family=\"ipv4\",unit=\"tcpconnlat-twice.scope\"}", 2.0));
 
             // after the grace, the removed cgroups' series are gone; the live unit keeps both connects
             m = awaitMetrics(metrics, s -> attempts(s, "tcpconnlat-churn").isEmpty());
-            assertThat(m.get("tcpconnlat_exporter_series_expired_total")).isGreaterThanOrEqualTo(300.0);
+            assertThat(m.get("tcpconnlat_exporter_series_expired_total")).isGreaterThanOrEqualTo(800.0);
             assertThat(attempts(m, "tcpconnlat-twice").values()).containsExactly(2.0);
             Files.delete(twice);
             m = awaitMetrics(metrics, s -> attempts(s, "tcpconnlat-twice").isEmpty());
@@ -86,7 +93,7 @@ class ChurnKernelTest {
         } finally {
             exporter.destroy();
             exporter.waitFor();
-            Kernel.run("bash", "-c", "rmdir " + twice + " 2>/dev/null; true");
+            Kernel.run("bash", "-c", "rmdir " + twice + " " + root + "/tcpconnlat-churn-*.scope 2>/dev/null; true");
         }
     }
 
