@@ -224,30 +224,36 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
+/* Where a cgroup's names are put together before they are copied into the ring (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgroup_event);
+} cgroup_scratch SEC(".maps");
+
 /*
  * The first time a cgroup connects, its path goes to user space (CGROUP_NAMES): from kernfs,
- * leaf first, so it can be named after the directory is gone. If the ring is full, it is counted
- * and the next connect from the cgroup tries again.
+ * leaf first, so it can be named after the directory is gone. Only the names it has are
+ * copied (a cgroup one level down costs a 144-byte record, not the 1.5 KiB struct). If the
+ * ring is full, it is counted and the next connect from the cgroup tries again.
  */
 static __always_inline void name_cgroup(__u64 cgroup_id)
 {
 	struct task_struct *task;
 	struct kernfs_node *kn, *parent;
 	struct cgroup_event *e;
+	__u32 zero = 0;
+	__u64 size;
 	__u8 one = 1;
 	long n;
 
 	if (bpf_map_lookup_elem(&cgroups_named, &cgroup_id))
 		return;
+	e = bpf_map_lookup_elem(&cgroup_scratch, &zero);
 	/* EEXIST: another CPU names it */
-	if (bpf_map_update_elem(&cgroups_named, &cgroup_id, &one, BPF_NOEXIST))
+	if (!e || bpf_map_update_elem(&cgroups_named, &cgroup_id, &one, BPF_NOEXIST))
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		bpf_map_delete_elem(&cgroups_named, &cgroup_id);
-		count_loss(LOST_CGROUPS);
-		return;
-	}
 	e->kind = CGROUP_NAMES;
 	e->cgroup_id = cgroup_id;
 	e->depth = 0;
@@ -266,7 +272,13 @@ static __always_inline void name_cgroup(__u64 cgroup_id)
 	}
 	if (kn && kn_parent(kn))
 		e->truncated = 1;
-	bpf_ringbuf_submit(e, 0);
+	size = __builtin_offsetof(struct cgroup_event, names) + (__u64)e->depth * CGROUP_NAME_LEN;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&events, e, size, 0)) {
+		bpf_map_delete_elem(&cgroups_named, &cgroup_id);
+		count_loss(LOST_CGROUPS);
+	}
 }
 
 static __always_inline void on_syn_sent(const struct sock *sk)

@@ -51,7 +51,8 @@ struct dns_event {
 /*
  * A cgroup's path, copied from kernfs the first time a task in it connects, so that user space
  * can name it even when the cgroup is removed a moment later: names[0] is the cgroup's own
- * name, names[depth - 1] the top directory under the root. CGROUP_GONE records stop at names.
+ * name, names[depth - 1] the top directory under the root. A record holds only its depth names;
+ * CGROUP_GONE records stop at names.
  */
 #define CGROUP_NAME_LEN 128
 #define CGROUP_MAX_DEPTH 12

@@ -13,7 +13,6 @@ import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
 import dev.tcpconnlat.exporter.ConnectMetrics;
 import dev.tcpconnlat.exporter.Web;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -177,7 +176,7 @@ final class Session {
             ConnectMetrics metrics = collector.apply(tracer);
             PrometheusRegistry registry = new PrometheusRegistry();
             registry.register(metrics);
-            HTTPServer server;
+            Web server;
             try {
                 server = Web.start(address, telemetryPath, registry);
             } catch (IOException | RuntimeException e) {
