@@ -224,6 +224,17 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
+/*
+ * The cgroup this CPU named or found named last: a burst of connects comes from one cgroup,
+ * and this check (an inlined per-CPU array slot) is cheaper than the hash look-up.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroup_last SEC(".maps");
+
 /* Where a cgroup's names are put together before they are copied into the ring (too big for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -244,12 +255,17 @@ static __always_inline void name_cgroup(__u64 cgroup_id)
 	struct kernfs_node *kn, *parent;
 	struct cgroup_event *e;
 	__u32 zero = 0;
-	__u64 size;
+	__u64 size, *last;
 	__u8 one = 1;
 	long n;
 
-	if (bpf_map_lookup_elem(&cgroups_named, &cgroup_id))
+	last = bpf_map_lookup_elem(&cgroup_last, &zero);
+	if (!last || *last == cgroup_id)
 		return;
+	if (bpf_map_lookup_elem(&cgroups_named, &cgroup_id)) {
+		*last = cgroup_id;
+		return;
+	}
 	e = bpf_map_lookup_elem(&cgroup_scratch, &zero);
 	/* EEXIST: another CPU names it */
 	if (!e || bpf_map_update_elem(&cgroups_named, &cgroup_id, &one, BPF_NOEXIST))
@@ -278,7 +294,9 @@ static __always_inline void name_cgroup(__u64 cgroup_id)
 	if (bpf_ringbuf_output(&events, e, size, 0)) {
 		bpf_map_delete_elem(&cgroups_named, &cgroup_id);
 		count_loss(LOST_CGROUPS);
+		return;
 	}
+	*last = cgroup_id;
 }
 
 static __always_inline void on_syn_sent(const struct sock *sk)
