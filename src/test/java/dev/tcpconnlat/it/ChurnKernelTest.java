@@ -97,6 +97,30 @@ class ChurnKernelTest {
         }
     }
 
+    /** A map nearly full of keys nobody uses any more (here: ports) makes room: idle keys leave after the grace. */
+    @Test
+    void idleKeysLeaveANearlyFullMap() throws Exception {
+        int port = freePort();
+        String metrics = "http://127.0.0.1:" + port + "/metrics";
+        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "dport", "--series.max", "64",
+                "--series.grace", "2s");
+        try {
+            await(() -> ExporterKernelTest.get(metrics) != null, "the exporter serving " + metrics);
+            String refused = "for p in $(seq %d %d); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; done; true";
+            // 60 ports: the map is 94 % full; after the grace they are idle, and taken out
+            Kernel.waitFor(Kernel.bash(refused.formatted(41000, 41059)));
+            awaitMetrics(metrics, s -> s.getOrDefault(
+                    "tcpconnlat_exporter_series_removed_total{reason=\"idle\"}", 0.0) >= 120);
+            // 60 more ports: all counted, none dropped
+            Kernel.waitFor(Kernel.bash(refused.formatted(42000, 42059)));
+            Map<String, Double> m = awaitMetrics(metrics, s -> attempts(s, "dport=\"420").size() == 60);
+            assertThat(m).containsEntry("tcpconnlat_exporter_series_dropped_total", 0.0);
+        } finally {
+            exporter.destroy();
+            exporter.waitFor();
+        }
+    }
+
     @Test
     void kubernetesNamesFromTheKubeletLogsForBothCgroupDrivers() throws Exception {
         Path logs = Files.createTempDirectory("tcpconnlat-kubelet");
