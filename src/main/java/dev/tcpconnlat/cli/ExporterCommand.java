@@ -3,6 +3,7 @@ package dev.tcpconnlat.cli;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.exporter.ConnectMetrics;
+import dev.tcpconnlat.exporter.WebConfig;
 import dev.tcpconnlat.trace.Label;
 import java.nio.file.Path;
 import dev.tcpconnlat.trace.CgroupV2;
@@ -33,6 +34,9 @@ final class ExporterCommand {
         spec.addOption(OptionSpec.builder("--web.telemetry-path").paramLabel("PATH").type(String.class)
                 .description("the path of the metrics (default /metrics); / is a page that links to it, "
                         + "/-/healthy answers 200 while the exporter runs").build());
+        spec.addOption(OptionSpec.builder("--web.config.file").paramLabel("FILE").type(String.class)
+                .description("TLS and basic auth, in Prometheus exporter-toolkit's format (tls_server_config, "
+                        + "basic_auth_users); read again when it changes").build());
         spec.addOption(OptionSpec.builder("--labels").paramLabel("LABELS").type(String.class)
                 .description("labels besides result and family, comma-separated (default unit; daddr and dport "
                         + "grow with what is contacted): " + String.join("; ", Label.SELECTABLE.stream()
@@ -80,8 +84,15 @@ final class ExporterCommand {
             throw usage(parsed, "--web.telemetry-path takes a path such as /metrics (not /, /-/healthy or a path "
                     + "with spaces), not '" + path + "'");
         }
+        String webFile = parsed.matchedOptionValue("--web.config.file", null);
+        WebConfig web;
+        try {
+            web = webFile == null ? WebConfig.NONE : WebConfig.read(Path.of(webFile));
+        } catch (IllegalArgumentException e) {
+            throw new ToolException(e.getMessage());
+        }
         return new Session("tcpconnlat-exporter", System.err).export(config, parsed.hasMatchedOption("-v"), address,
-                path,
+                path, webFile == null ? null : Path.of(webFile), web,
                 tracer -> new ConnectMetrics(tracer, labels, buckets, cgroups, graceNs, Version.get()));
     }
 

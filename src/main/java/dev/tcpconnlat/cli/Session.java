@@ -13,6 +13,8 @@ import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
 import dev.tcpconnlat.exporter.ConnectMetrics;
 import dev.tcpconnlat.exporter.Web;
+import dev.tcpconnlat.exporter.WebConfig;
+import java.nio.file.Path;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -167,8 +169,8 @@ final class Session {
      * they read the kernel's maps at each scrape. This thread takes cgroup names and removals
      * from the kernel and lets the metrics clean the maps up.
      */
-    int export(TraceConfig config, boolean verbose, InetSocketAddress address, String telemetryPath,
-            Function<Tracer, ConnectMetrics> collector) throws Exception {
+    int export(TraceConfig config, boolean verbose, InetSocketAddress address, String telemetryPath, Path webConfigFile,
+            WebConfig web, Function<Tracer, ConnectMetrics> collector) throws Exception {
         try (Tracer tracer = begin(config, verbose)) {
             if (tracer == null) {
                 return 0;
@@ -178,7 +180,7 @@ final class Session {
             registry.register(metrics);
             Web server;
             try {
-                server = Web.start(address, telemetryPath, registry);
+                server = Web.start(address, telemetryPath, registry, webConfigFile, web, m -> err.println(tool + ": " + m));
             } catch (IOException | RuntimeException e) {
                 throw new ToolException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
                         + (e.getMessage() == null ? e.toString() : e.getMessage()));

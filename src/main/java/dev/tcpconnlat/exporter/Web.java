@@ -2,6 +2,9 @@ package dev.tcpconnlat.exporter;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -10,7 +13,25 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.function.Consumer;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +51,11 @@ import java.util.zip.GZIPOutputStream;
  * connection whose request is not read within {@link #REQUEST_SECONDS} or whose response is not
  * taken within {@link #RESPONSE_SECONDS}. A client that goes away is not logged. Once closing,
  * new scrapes get 503 and those in flight get up to a second to finish.
+ * <p>
+ * With a {@link WebConfig}: TLS (HTTPS) and basic auth on every path, as exporter-toolkit does.
+ * The file is read again when it changes (checked at most once a second, at a request or a TLS
+ * handshake): certificates, keys, client auth and users take effect without a restart; a file
+ * that no longer reads is reported once and the last good one kept. TLS on or off needs a restart.
  */
 public final class Web implements AutoCloseable {
     static final int REQUEST_SECONDS = 10;
@@ -43,33 +69,131 @@ public final class Web implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final String telemetryPath;
     private final ExpositionFormats formats = ExpositionFormats.init();
+    private final Path configFile;
+    private final Consumer<String> warn;
+    private volatile WebConfig config;
+    private long configCheckedAt = System.nanoTime();
+    private FileTime configModified;
     private CompletableFuture<MetricSnapshots> reading;
     private volatile boolean closing;
 
-    private Web(HttpServer server, PrometheusRegistry registry, String telemetryPath) {
-        this.server = server;
+    private Web(InetSocketAddress address, PrometheusRegistry registry, String telemetryPath, Path configFile,
+            WebConfig config, Consumer<String> warn) throws IOException {
         this.registry = registry;
         this.telemetryPath = telemetryPath;
+        this.configFile = configFile;
+        this.config = config;
+        this.warn = warn;
+        this.configModified = modified(configFile);
+        if (config.tls()) {
+            HttpsServer https = HttpsServer.create(address, 64);
+            SSLContext tls;
+            try {
+                tls = SSLContext.getInstance("TLS");
+                tls.init(new KeyManager[] {new CurrentKey()}, new TrustManager[] {new CurrentClientTrust()}, null);
+            } catch (GeneralSecurityException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters p) {
+                    WebConfig c = config();
+                    SSLParameters params = tls.getDefaultSSLParameters();
+                    params.setProtocols(c.protocols());
+                    if (c.clientAuth().need) {
+                        params.setNeedClientAuth(true);
+                    } else if (c.clientAuth().want) {
+                        params.setWantClientAuth(true);
+                    }
+                    p.setSSLParameters(params);
+                }
+            });
+            server = https;
+        } else {
+            server = HttpServer.create(address, 64);
+        }
     }
 
-    /** Serves {@code registry} on {@code address}; throws IOException when it cannot listen. */
-    public static Web start(InetSocketAddress address, String telemetryPath, PrometheusRegistry registry)
-            throws IOException {
+    /**
+     * Serves {@code registry} on {@code address}, with the TLS and users of {@code config} (read
+     * from {@code configFile}, null for none; {@code warn} hears of a changed file that does not
+     * read); throws IOException when it cannot listen.
+     */
+    public static Web start(InetSocketAddress address, String telemetryPath, PrometheusRegistry registry, Path configFile,
+            WebConfig config, Consumer<String> warn) throws IOException {
         // read once by the JDK's server, when its first instance is made
         System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
         System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(RESPONSE_SECONDS));
         HTTP_LOG.setLevel(Level.OFF); // broken pipes of clients that went away: not our error
-        Web web = new Web(HttpServer.create(address, 64), registry, telemetryPath);
+        Web web = new Web(address, registry, telemetryPath, configFile, config, warn);
         web.server.createContext("/", web::handle);
         web.server.setExecutor(web.executor);
         web.server.start();
         return web;
     }
 
+    /** The web config now: read again if its file changed (looked at, at most once a second). */
+    private WebConfig config() {
+        if (configFile == null) {
+            return config;
+        }
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (now - configCheckedAt >= 1_000_000_000L) {
+                configCheckedAt = now;
+                FileTime m = modified(configFile);
+                if (m != null && !m.equals(configModified)) {
+                    configModified = m;
+                    try {
+                        WebConfig c = WebConfig.read(configFile);
+                        if (c.tls() != config.tls()) {
+                            warn.accept(configFile + ": TLS turned " + (c.tls() ? "on" : "off")
+                                    + ": that needs a restart; the rest of the file is used");
+                        }
+                        config = c;
+                    } catch (IllegalArgumentException e) {
+                        warn.accept(e.getMessage() + " (the last good web config is kept)");
+                    }
+                }
+            }
+            return config;
+        }
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return file == null ? null : Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** basic_auth_users: whether the request names a user with the right password. */
+    private static boolean authorized(WebConfig c, HttpExchange exchange) {
+        if (!c.authenticates()) {
+            return true;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        String userPassword;
+        try {
+            userPassword = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = userPassword.indexOf(':');
+        return colon > 0 && c.allows(userPassword.substring(0, colon), userPassword.substring(colon + 1));
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            if (path.equals(telemetryPath)) {
+            if (!authorized(config(), exchange)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"tcpconnlat-exporter\"");
+                send(exchange, 401, "text/plain; charset=utf-8", "Unauthorized\n");
+            } else if (path.equals(telemetryPath)) {
                 metrics(exchange);
             } else if (path.equals("/-/healthy")) {
                 send(exchange, closing ? 503 : 200, "text/plain; charset=utf-8", closing ? "Stopping\n" : "Healthy\n");
@@ -140,6 +264,88 @@ public final class Web implements AutoCloseable {
         exchange.sendResponseHeaders(status, exchange.getRequestMethod().equals("HEAD") ? -1 : bytes.length);
         if (!exchange.getRequestMethod().equals("HEAD")) {
             exchange.getResponseBody().write(bytes);
+        }
+    }
+
+    /** The server's certificate and key: those of the web config now. */
+    private final class CurrentKey extends X509ExtendedKeyManager {
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return config().keyManager().chooseEngineServerAlias(keyType, issuers, engine);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return config().keyManager().chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return config().keyManager().getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return config().keyManager().getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return config().keyManager().getPrivateKey(alias);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+    }
+
+    /** Client certificates: checked against client_ca_file when client_auth_type verifies, else taken as they come. */
+    private final class CurrentClientTrust extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            WebConfig c = config();
+            if (c.clientAuth().verify) {
+                c.clientTrust().checkClientTrusted(chain, authType);
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a server does not check servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            WebConfig c = config();
+            return c.clientAuth().verify ? c.clientTrust().getAcceptedIssuers() : new X509Certificate[0];
         }
     }
 
