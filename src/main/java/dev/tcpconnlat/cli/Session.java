@@ -187,6 +187,10 @@ final class Session {
             }
             try (server) {
                 tracer.stream(listener(metrics::maintain, metrics::cgroupGone), stop::requested);
+                // new requests get 503; detach now (after a snapshot being read), and let the
+                // scrapes in flight finish writing theirs while the port closes
+                server.refuse();
+                tracer.close();
             }
         }
         return 0;

@@ -98,6 +98,13 @@ public final class ConnectMetrics implements MultiCollector {
         this.version = version;
     }
 
+    /** A scrape that came as the exporter stopped: answered 503. */
+    public static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("stopping", null, false, false);
+        }
+    }
+
     /** The kernel says a cgroup it had named is gone: its keys are taken out at the next {@link #maintain}. */
     public synchronized void cgroupGone(long cgroupId) {
         gone.add(cgroupId);
@@ -200,6 +207,9 @@ public final class ConnectMetrics implements MultiCollector {
         observe(liveAttempts, start);
         Map<Labels, Long> attempts = new LinkedHashMap<>();
         liveAttempts.forEach((key, n) -> attempts.merge(labelsOf(key, false), n, Long::sum));
+        if (tracer.closed()) { // some map read after the stop found nothing: not an answer to give
+            throw new Stopped();
+        }
         addRetired(histograms, retiredHistograms, (a, b) -> a.plus(b, a.key()), start);
         addRetired(attempts, retiredAttempts, Long::sum, start);
 

@@ -49,8 +49,9 @@ import java.util.zip.GZIPOutputStream;
  * of being built whole. Clients cannot take it down: every request gets its own virtual thread
  * (a client that sends half a request holds only its own), and the JDK's server closes a
  * connection whose request is not read within {@link #REQUEST_SECONDS} or whose response is not
- * taken within {@link #RESPONSE_SECONDS}. A client that goes away is not logged. Once closing,
- * new scrapes get 503 and those in flight get up to a second to finish.
+ * taken within {@link #RESPONSE_SECONDS}. A client that goes away is not logged. Once a stop
+ * has begun, new requests get 503 and scrapes in flight are written to the end (from their
+ * snapshot: the BPF side can be detached meanwhile), for up to {@link #DRAIN_SECONDS}.
  * <p>
  * With a {@link WebConfig}: TLS (HTTPS) and basic auth on every path, as exporter-toolkit does.
  * The file is read again when it changes (checked at most once a second, at a request or a TLS
@@ -60,6 +61,7 @@ import java.util.zip.GZIPOutputStream;
 public final class Web implements AutoCloseable {
     static final int REQUEST_SECONDS = 10;
     static final int RESPONSE_SECONDS = 60;
+    static final int DRAIN_SECONDS = 5;
     private static final int BUFFER = 64 * 1024;
     /** Held: java.util.logging keeps loggers weakly, and a collected one would lose its level. */
     private static final Logger HTTP_LOG = Logger.getLogger("com.sun.net.httpserver");
@@ -214,7 +216,13 @@ public final class Web implements AutoCloseable {
             send(exchange, 503, "text/plain; charset=utf-8", "Stopping\n");
             return;
         }
-        MetricSnapshots snapshots = snapshot();
+        MetricSnapshots snapshots;
+        try {
+            snapshots = snapshot();
+        } catch (ConnectMetrics.Stopped e) {
+            send(exchange, 503, "text/plain; charset=utf-8", "Stopping\n");
+            return;
+        }
         ExpositionFormatWriter writer = formats.findWriter(exchange.getRequestHeaders().getFirst("Accept"));
         String encoding = exchange.getRequestHeaders().getFirst("Accept-Encoding");
         boolean gzip = encoding != null && encoding.contains("gzip");
@@ -255,7 +263,11 @@ public final class Web implements AutoCloseable {
                 }
             }
         }
-        return r.join();
+        try {
+            return r.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
@@ -349,11 +361,19 @@ public final class Web implements AutoCloseable {
         }
     }
 
-    /** New scrapes get 503; those in flight have up to a second to finish; then the port is closed. */
+    /** From now on, requests get 503 (a stop has begun); scrapes in flight go on. */
+    public void refuse() {
+        closing = true;
+    }
+
+    /**
+     * Refuses new requests, gives those in flight up to {@link #DRAIN_SECONDS} to finish (a
+     * scrape of 10,000 series takes under a second; many at once, longer), then closes the port.
+     */
     @Override
     public void close() {
         closing = true;
-        server.stop(1);
+        server.stop(DRAIN_SECONDS);
         executor.shutdownNow();
     }
 }

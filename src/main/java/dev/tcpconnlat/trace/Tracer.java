@@ -234,6 +234,11 @@ public final class Tracer implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close} was called: map readers then find nothing. */
+    public synchronized boolean closed() {
+        return closed;
+    }
+
     /** How many times the kernel side gave up in this way, in all (0 once closed). */
     public synchronized long lost(Loss loss) {
         if (closed) {
