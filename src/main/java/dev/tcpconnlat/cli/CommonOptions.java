@@ -125,9 +125,9 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
         return ipv4 ? LibC.AF_INET : ipv6 ? LibC.AF_INET6 : 0;
     }
 
-    /** A builder with the shared filters set: -p, -4/-6, -d, -b. */
+    /** A builder with the shared options set: -p, -4/-6, -d, -b, -v (and the cgroup names JSON needs). */
     TraceConfig.Builder configure(TraceConfig.Builder b) {
-        return b.pid(pid).family(family()).dns(dns).ringBytes(ringBytes).cgroupNames(cgroupNames);
+        return b.pid(pid).family(family()).dns(dns).ringBytes(ringBytes).cgroupNames(cgroupNames).verbose(verbose);
     }
 
     /** The DNS cache behind -d, or null. */

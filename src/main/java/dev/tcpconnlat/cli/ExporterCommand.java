@@ -3,6 +3,8 @@ package dev.tcpconnlat.cli;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.exporter.ConnectMetrics;
+import dev.tcpconnlat.exporter.Exporter;
+import dev.tcpconnlat.trace.Tracer;
 import dev.tcpconnlat.exporter.WebConfig;
 import dev.tcpconnlat.trace.Label;
 import java.nio.file.Path;
@@ -78,7 +80,8 @@ final class ExporterCommand {
         List<Label> key = new ArrayList<>(Label.ALWAYS);
         key.addAll(labels);
         TraceConfig config = TraceConfig.builder(TraceConfig.Mode.HISTOGRAM).reportFailures(true)
-                .labels(key).histogramAttempts(true).cgroupNames(cgroups).seriesMax(Integer.parseInt(max)).build();
+                .labels(key).histogramAttempts(true).cgroupNames(cgroups).seriesMax(Integer.parseInt(max))
+                .verbose(parsed.hasMatchedOption("-v")).build();
         String path = parsed.matchedOptionValue("--web.telemetry-path", "/metrics");
         if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy") || path.contains(" ")) {
             throw usage(parsed, "--web.telemetry-path takes a path such as /metrics (not /, /-/healthy or a path "
@@ -91,9 +94,20 @@ final class ExporterCommand {
         } catch (IllegalArgumentException e) {
             throw new ToolException(e.getMessage());
         }
-        return new Session("tcpconnlat-exporter", System.err).export(config, parsed.hasMatchedOption("-v"), address,
-                path, webFile == null ? null : Path.of(webFile), web,
-                tracer -> new ConnectMetrics(tracer, labels, buckets, cgroups, graceNs, Version.get()));
+        Exporter exporter = Exporter.builder().address(address).telemetryPath(path)
+                .webConfig(webFile == null ? null : Path.of(webFile), web)
+                .labels(labels).buckets(buckets).cgroups(cgroups).graceNs(graceNs).version(Version.get())
+                .warn(m -> System.err.println("tcpconnlat-exporter: " + m)).build();
+        Run run = new Run("tcpconnlat-exporter", System.err);
+        try (Tracer tracer = run.start(config)) {
+            if (tracer != null) {
+                exporter.serve(tracer, run::reportLoss, run::stopped);
+            }
+        } catch (java.io.IOException e) {
+            throw new ToolException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+        return 0;
     }
 
     /** node_exporter's form: ":9100", "127.0.0.1:9100", "[::1]:9100". */

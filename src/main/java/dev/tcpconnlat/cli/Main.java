@@ -3,6 +3,7 @@ package dev.tcpconnlat.cli;
 import dev.tcpconnlat.bpf.BpfException;
 import java.io.PrintStream;
 import java.util.Arrays;
+import dev.tcpconnlat.trace.Tracer;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -23,7 +24,7 @@ public final class Main {
         String tool = args.length > 0 ? args[0] : "";
         StopSignals.install(); // a stop signal from now on ends the run cleanly, even before it attaches
         // Generating libbpf's FFM stubs and parsing with picocli take ~50 ms each: do both at once.
-        Session.prepareLibbpf();
+        Tracer.prepare();
         CommandSpec spec = switch (tool) {
             case "tcpconnlat" -> TcpConnLatCommand.spec();
             case "tcpconnect" -> TcpConnectCommand.spec();

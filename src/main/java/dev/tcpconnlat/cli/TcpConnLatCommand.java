@@ -68,9 +68,9 @@ final class TcpConnLatCommand {
                     + " (at most 6 decimals), not '" + min + "'");
         }
         long minNs = new BigDecimal(min).movePointRight(6).longValueExact();
-        Session session = new Session("tcpconnlat", System.err);
+        Run run = new Run("tcpconnlat", System.err);
         if (parsed.hasMatchedOption("-H")) {
-            return histogram(parsed, common, minNs, errors, session);
+            return histogram(parsed, common, minNs, errors, run);
         }
         for (String option : List.of("-i", "-T", "-m", "--by")) {
             if (parsed.hasMatchedOption(option)) {
@@ -84,10 +84,10 @@ final class TcpConnLatCommand {
         DnsCache dns = common.dnsCache();
         EventPrinter printer = common.printer(TextTable.Tool.TCPCONNLAT, dns, false, common.lport(), errors,
                 parsed.hasMatchedOption("-r"));
-        return session.trace(config, common.verbose(), printer, dns);
+        return EventsMode.run(run, config, printer, dns);
     }
 
-    private static int histogram(ParseResult parsed, CommonOptions common, long minNs, boolean errors, Session session)
+    private static int histogram(ParseResult parsed, CommonOptions common, long minNs, boolean errors, Run run)
             throws Exception {
         for (String option : List.of("-j", "-t", "-L", "-d", "-r")) {
             if (parsed.hasMatchedOption(option)) {
@@ -120,6 +120,6 @@ final class TcpConnLatCommand {
                 .buckets(Buckets.log2(parsed.hasMatchedOption("-m") ? 1_000_000 : 1_000))
                 .build();
         HistogramReport report = new HistogramReport(by, errors, cgroups);
-        return session.histogram(config, common.verbose(), report, interval, parsed.hasMatchedOption("-T"));
+        return HistogramMode.run(run, config, report, interval, parsed.hasMatchedOption("-T"));
     }
 }

@@ -66,13 +66,13 @@ final class TcpConnectCommand {
                 .mountNsMap(parsed.matchedOptionValue("--mntnsmap", null))
                 .countByLport(count && sport)
                 .build();
-        Session session = new Session("tcpconnect", System.err);
+        Run run = new Run("tcpconnect", System.err);
         if (count) {
-            return session.count(config, common.verbose(), new CountTable(sport));
+            return CountMode.run(run, config, new CountTable(sport));
         }
         DnsCache dns = common.dnsCache();
         EventPrinter printer = common.printer(TextTable.Tool.TCPCONNECT, dns, printUid, common.lport() || sport, false, false);
-        return session.trace(config, common.verbose(), printer, dns);
+        return EventsMode.run(run, config, printer, dns);
     }
 
     private static List<Integer> ports(CommonOptions common, List<String> ports) {

@@ -49,6 +49,7 @@ public final class TraceConfig {
     private final int ringBytes;
     private final Set<Label> labels;
     private final int seriesMax;
+    private final boolean verbose;
     private final CgroupNames cgroupNames;
     private final boolean histogramAttempts;
     private final Buckets buckets;
@@ -70,6 +71,7 @@ public final class TraceConfig {
                 : mode == Mode.LATENCY || mode == Mode.ATTEMPTS ? DEFAULT_RING_BYTES : NAMES_RING_BYTES;
         cgroupNames = b.cgroupNames;
         seriesMax = b.seriesMax;
+        verbose = b.verbose;
         histogramAttempts = b.histogramAttempts;
         buckets = b.buckets;
         labels = b.labels.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.labels));
@@ -129,6 +131,9 @@ public final class TraceConfig {
         return bits;
     }
 
+    /** libbpf's whole log on stderr (-v). */
+    public boolean verbose() { return verbose; }
+
     /** Histogram mode: the most keys each of the histogram and attempts maps holds. */
     public int seriesMax() { return seriesMax; }
 
@@ -173,6 +178,7 @@ public final class TraceConfig {
         private final Set<Label> labels = EnumSet.noneOf(Label.class);
         private CgroupNames cgroupNames;
         private int seriesMax = DEFAULT_SERIES_MAX;
+        private boolean verbose;
         private boolean histogramAttempts;
         private Buckets buckets = Buckets.seconds();
 
@@ -199,6 +205,8 @@ public final class TraceConfig {
         public Builder countByLport(boolean on) { this.countByLport = on; return this; }
 
         public Builder dns(boolean on) { this.dns = on; return this; }
+
+        public Builder verbose(boolean on) { this.verbose = on; return this; }
 
         /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES} (default: by mode). */
         public Builder ringBytes(int bytes) {

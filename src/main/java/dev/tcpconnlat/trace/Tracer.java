@@ -23,6 +23,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
@@ -87,8 +89,41 @@ public final class Tracer implements AutoCloseable {
         this.config = config;
     }
 
-    /** Opens, configures, loads and attaches; on any failure everything done so far is undone. */
+    /** libbpf loaded and its log callback installed (which also makes every libbpf call's FFM stub, ~60 ms). */
+    private static FutureTask<Void> libbpf;
+
+    /**
+     * Starts loading libbpf on another thread, so that it overlaps the caller's own start-up
+     * (the tools parse their command line meanwhile); {@link #start} waits for it. Optional.
+     */
+    public static synchronized void prepare() {
+        if (libbpf == null) {
+            libbpf = new FutureTask<>(LibBpfLog::install, null);
+            Thread.ofPlatform().daemon().name("libbpf-init").start(libbpf);
+        }
+    }
+
+    /** Waits for {@link #prepare}, rethrowing what it threw (libbpf.so.1 missing). */
+    private static void awaitLibbpf() {
+        prepare();
+        try {
+            libbpf.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Loads libbpf (with its log: warnings kept for errors, everything on stderr when the config
+     * is verbose), then opens, configures, loads and attaches; on any failure everything done so
+     * far is undone.
+     */
     public static Tracer start(TraceConfig config) {
+        awaitLibbpf();
+        LibBpfLog.setVerbose(config.verbose());
         Tracer t = new Tracer(BpfObject.open(readObject(), "tcpconn"), config);
         try {
             t.load();
