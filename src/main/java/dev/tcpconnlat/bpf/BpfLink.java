@@ -18,7 +18,7 @@ public final class BpfLink implements AutoCloseable {
         try {
             int ignored = (int) LibBpf.LINK_DESTROY.invokeExact(link);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         } finally {
             link = null;
         }

@@ -24,7 +24,7 @@ public final class BpfMap {
         try {
             return BpfException.check((int) LibBpf.MAP_FD.invokeExact(map), "map " + name + " has no fd");
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -38,7 +38,7 @@ public final class BpfMap {
             }
             return value.reinterpret(size.get(Native.C_LONG, 0));
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -47,7 +47,7 @@ public final class BpfMap {
         try {
             return Integer.toUnsignedLong((int) LibBpf.MAP_MAX_ENTRIES.invokeExact(map));
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -57,7 +57,7 @@ public final class BpfMap {
             BpfException.check((int) LibBpf.MAP_SET_MAX_ENTRIES.invokeExact(map, entries),
                     "cannot size map " + name + " to " + Integer.toUnsignedString(entries));
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -67,7 +67,7 @@ public final class BpfMap {
             BpfException.check((int) LibBpf.MAP_REUSE_FD.invokeExact(map, pinned.fd()),
                     "cannot use " + pinned.path() + " as " + name);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -80,7 +80,7 @@ public final class BpfMap {
         try {
             return found((int) LibBpf.MAP_LOOKUP_ELEM.invokeExact(fd(), key, value), "lookup in map ");
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -99,7 +99,7 @@ public final class BpfMap {
             }
             return found(r, "lookup and delete in map ");
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -108,7 +108,7 @@ public final class BpfMap {
         try {
             return found((int) LibBpf.MAP_GET_NEXT_KEY.invokeExact(fd(), key, next), "iterating map ");
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -128,7 +128,7 @@ public final class BpfMap {
             BpfException.check((int) LibBpf.MAP_UPDATE_ELEM.invokeExact(fd, key, value, flags),
                     "update of map " + name);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 }

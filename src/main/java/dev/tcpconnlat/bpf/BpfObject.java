@@ -29,7 +29,7 @@ public final class BpfObject implements AutoCloseable {
             }
             return new BpfObject(obj);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -50,7 +50,7 @@ public final class BpfObject implements AutoCloseable {
             }
             return p;
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -60,7 +60,7 @@ public final class BpfObject implements AutoCloseable {
             int err = (int) LibBpf.OBJECT_LOAD.invokeExact(obj);
             BpfException.check(err, "cannot load the BPF programs");
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 

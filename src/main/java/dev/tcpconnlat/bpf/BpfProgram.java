@@ -18,7 +18,7 @@ public final class BpfProgram {
             BpfException.check((int) LibBpf.PROGRAM_SET_AUTOLOAD.invokeExact(prog, autoload),
                     "cannot set autoload of " + name);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -27,7 +27,7 @@ public final class BpfProgram {
         try {
             return (int) LibBpf.PROGRAM_FD.invokeExact(prog);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -40,7 +40,7 @@ public final class BpfProgram {
         try {
             return link((MemorySegment) LibBpf.PROGRAM_ATTACH.invokeExact(Native.callState(), prog), "");
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 
@@ -50,7 +50,7 @@ public final class BpfProgram {
             return link((MemorySegment) LibBpf.PROGRAM_ATTACH_CGROUP.invokeExact(Native.callState(), prog, cgroupFd),
                     " to cgroup " + cgroupPath);
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 

@@ -100,18 +100,8 @@ final class LibBpf {
         try {
             destructor.invokeExact(p);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Native.failed(t);
         }
     }
 
-    /** Rethrows what a downcall threw: only errors are possible, as no Java code runs inside. */
-    static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
-    }
 }

@@ -46,7 +46,7 @@ public final class LibBpfLog {
             }
             throw e;
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
     }
 

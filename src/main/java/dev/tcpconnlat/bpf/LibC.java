@@ -65,7 +65,7 @@ public final class LibC {
             MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -84,26 +84,18 @@ public final class LibC {
                 n++;
             }
             return n;
-        } catch (RuntimeException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
     /** Opens a directory read-only and returns its file descriptor. */
     public static int openDirectory(String path) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(Native.callState(), arena.allocateFrom(path),
-                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (fd < 0) {
-                throw new BpfException("cannot open " + path, Native.errno());
-            }
-            return fd;
-        } catch (RuntimeException e) {
-            throw e;
+            return Native.check((int) OPEN.invokeExact(Native.callState(), arena.allocateFrom(path),
+                    O_RDONLY | O_DIRECTORY | O_CLOEXEC), "cannot open " + path);
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -111,7 +103,7 @@ public final class LibC {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -124,7 +116,7 @@ public final class LibC {
         try {
             var ignored = (MemorySegment) SIGNAL.invokeExact(signal, MemorySegment.NULL); // SIG_DFL
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -143,7 +135,7 @@ public final class LibC {
         try {
             return (long) SYSCONF.invokeExact(SC_PAGESIZE);
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -159,10 +151,8 @@ public final class LibC {
                 throw new BpfException("cannot map the ring buffer", Native.errno());
             }
             return p.reinterpret(length, arena, LibC::munmap);
-        } catch (RuntimeException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -170,17 +160,14 @@ public final class LibC {
         try {
             int ignored = (int) MUNMAP.invokeExact(mapping, mapping.byteSize());
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
     /** An epoll instance watching {@code fd} for input; {@code event} is scratch space of {@link #EPOLL_EVENT_SIZE}. */
     public static int epollFor(int fd, MemorySegment event) {
         try {
-            int epfd = (int) EPOLL_CREATE1.invokeExact(Native.callState(), EPOLL_CLOEXEC);
-            if (epfd < 0) {
-                throw new BpfException("epoll_create1", Native.errno());
-            }
+            int epfd = Native.check((int) EPOLL_CREATE1.invokeExact(Native.callState(), EPOLL_CLOEXEC), "epoll_create1");
             event.fill((byte) 0);
             event.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
             if ((int) EPOLL_CTL.invokeExact(Native.callState(), epfd, EPOLL_CTL_ADD, fd, event) < 0) {
@@ -189,10 +176,8 @@ public final class LibC {
                 throw new BpfException("epoll_ctl", errno);
             }
             return epfd;
-        } catch (RuntimeException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -208,10 +193,8 @@ public final class LibC {
                 throw new BpfException("epoll_wait", errno);
             }
             return n;
-        } catch (RuntimeException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 
@@ -220,7 +203,7 @@ public final class LibC {
         try {
             return (int) VSNPRINTF.invokeExact(buf, buf.byteSize(), format, args);
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw Native.failed(t);
         }
     }
 }

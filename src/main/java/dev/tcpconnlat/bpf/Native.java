@@ -11,7 +11,14 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
-/** Downcall plumbing shared by {@link LibBpf} and {@link LibC}: errno capture and handle lookup. */
+/**
+ * Downcall plumbing shared by {@link LibBpf} and {@link LibC}: handle lookup, errno capture, and
+ * the binding's one error policy. A failed call is a {@link BpfException} naming what was
+ * attempted and the errno in words: libbpf's int results are -errno ({@link BpfException#check}),
+ * its pointer results NULL with errno set, libc's results -1 with errno set ({@link #check});
+ * anything else a downcall throws (it runs no Java code: only JVM errors) goes through
+ * {@link #failed}, unchanged when unchecked.
+ */
 final class Native {
     static final Linker LINKER = Linker.nativeLinker();
     static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -38,6 +45,25 @@ final class Native {
 
     static int errno() {
         return (int) ERRNO.get(STATE.get(), 0L);
+    }
+
+    /** libc's convention: a negative result means errno says why. */
+    static int check(int result, String what) {
+        if (result < 0) {
+            throw new BpfException(what, errno());
+        }
+        return result;
+    }
+
+    /** What to throw for what a downcall's try block caught: unchecked ones as they are, anything else wrapped. */
+    static RuntimeException failed(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
     }
 
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;

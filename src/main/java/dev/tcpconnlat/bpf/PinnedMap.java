@@ -29,7 +29,7 @@ public final class PinnedMap implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             fd = (int) LibBpf.OBJ_GET.invokeExact(arena.allocateFrom(path));
         } catch (Throwable t) {
-            throw LibBpf.rethrow(t);
+            throw Native.failed(t);
         }
         if (fd < 0) {
             String why = switch (-fd) {
