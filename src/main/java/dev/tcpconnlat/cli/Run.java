@@ -1,6 +1,5 @@
 package dev.tcpconnlat.cli;
 
-import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.trace.Loss;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.trace.Tracer;
@@ -39,24 +38,6 @@ final class Run {
 
     /** For the modes with no event: {@code tick} after each wake-up, {@code gone} told of each cgroup removed. */
     Tracer.Listener listener(Runnable tick, LongConsumer gone) {
-        return new Tracer.Listener() {
-            @Override
-            public void onConnect(EventView event) {}
-
-            @Override
-            public void onCgroupGone(long cgroupId) {
-                gone.accept(cgroupId);
-            }
-
-            @Override
-            public void onBatchEnd() {
-                tick.run();
-            }
-
-            @Override
-            public void onLoss(Loss loss, long newly, long total) {
-                reportLoss(loss, newly, total);
-            }
-        };
+        return Tracer.Listener.withoutEvents(tick, gone, this::reportLoss);
     }
 }

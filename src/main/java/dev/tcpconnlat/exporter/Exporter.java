@@ -1,9 +1,7 @@
 package dev.tcpconnlat.exporter;
 
 import dev.tcpconnlat.cgroup.CgroupNames;
-import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.trace.Label;
-import dev.tcpconnlat.trace.Loss;
 import dev.tcpconnlat.trace.Tracer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -38,25 +36,7 @@ public final class Exporter {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(metrics);
         try (Web web = Web.start(b.address, b.telemetryPath, registry, b.webConfigFile, b.webConfig, b.warn)) {
-            tracer.stream(new Tracer.Listener() {
-                @Override
-                public void onConnect(EventView event) {}
-
-                @Override
-                public void onCgroupGone(long cgroupId) {
-                    metrics.cgroupGone(cgroupId);
-                }
-
-                @Override
-                public void onBatchEnd() {
-                    metrics.maintain();
-                }
-
-                @Override
-                public void onLoss(Loss loss, long newly, long total) {
-                    losses.onLoss(loss, newly, total);
-                }
-            }, stop);
+            tracer.stream(Tracer.Listener.withoutEvents(metrics::maintain, metrics::cgroupGone, losses), stop);
             // new requests get 503; detach now (after a snapshot being read), and let the
             // scrapes in flight finish writing theirs while the port closes
             web.refuse();

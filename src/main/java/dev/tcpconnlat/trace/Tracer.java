@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * The kernel side, loaded and attached: src/main/bpf/tcpconn.bpf.c configured by a
@@ -61,6 +62,32 @@ public final class Tracer implements AutoCloseable {
 
         @Override
         default void onLoss(Loss loss, long newly, long total) {}
+
+        /**
+         * For the modes where no event reaches user space: {@code tick} after each wake-up,
+         * {@code gone} told of each cgroup removed, losses to {@code losses}.
+         */
+        static Listener withoutEvents(Runnable tick, LongConsumer gone, LossListener losses) {
+            return new Listener() {
+                @Override
+                public void onConnect(EventView event) {}
+
+                @Override
+                public void onCgroupGone(long cgroupId) {
+                    gone.accept(cgroupId);
+                }
+
+                @Override
+                public void onBatchEnd() {
+                    tick.run();
+                }
+
+                @Override
+                public void onLoss(Loss loss, long newly, long total) {
+                    losses.onLoss(loss, newly, total);
+                }
+            };
+        }
     }
 
     private static final Loss[] LOSSES = Loss.values(); // values() copies the array at every call
