@@ -465,6 +465,34 @@ static __always_inline __u32 hist_bucket(__u64 latency_ns)
 	return lo;
 }
 
+/* --cidrs: destination prefixes -> group ids (1, 2, ...), longest match first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct cidr_key);
+	__type(value, __u32);
+} cidrs SEC(".maps");
+
+/* The group of a destination (0: no prefix matches); IPv4 ones are looked up v4-mapped. */
+static __always_inline __u32 daddr_group(const struct sock *sk, __u16 family)
+{
+	struct cidr_key k = {}; /* (an initializer with a value would put a copy in .rodata, cfg's only place) */
+	__u32 *group;
+
+	k.prefixlen = 128;
+	if (family == AF_INET) {
+		__u32 *a = (__u32 *)k.addr;
+
+		a[2] = bpf_htonl(0xffff);
+		a[3] = sk->__sk_common.skc_daddr;
+	} else {
+		read_daddr(sk, family, k.addr);
+	}
+	group = bpf_map_lookup_elem(&cidrs, &k);
+	return group ? *group : 0;
+}
+
 /* The labels of a histogram key that cfg.hist_by selects; the caller sets the result. */
 static __always_inline void fill_hist_key(struct hist_key *key, const struct sock *sk, const struct identity *id,
 					  __u16 family)
@@ -473,7 +501,9 @@ static __always_inline void fill_hist_key(struct hist_key *key, const struct soc
 		key->cgroup_id = id->cgroup_id;
 	if (cfg.hist_by & BY_COMM)
 		__builtin_memcpy(key->comm, id->comm, sizeof(key->comm));
-	if (cfg.hist_by & BY_DADDR)
+	if ((cfg.hist_by & BY_DADDR) && cfg.daddr_groups)
+		key->daddr_group = daddr_group(sk, family);
+	else if (cfg.hist_by & BY_DADDR)
 		read_daddr(sk, family, key->daddr);
 	if (cfg.hist_by & (BY_FAMILY | BY_DADDR))
 		key->family = family;

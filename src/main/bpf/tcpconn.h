@@ -102,7 +102,8 @@ struct config {
 	__u8 hist_by;           /* enum hist_by bits: the labels of a histogram's key */
 	__u8 hist_attempts;     /* the exporter: count attempts per histogram key too */
 	__u8 cgroup_names;      /* send each cgroup's names (CGROUP_NAMES) and removal (CGROUP_GONE) */
-	__u8 pad[4];
+	__u8 daddr_groups;      /* BY_DADDR keys by the group of the cidrs map, not the address */
+	__u8 pad[3];
 	__u64 hist_bounds[HIST_BOUNDS]; /* the buckets' upper bounds, ns, increasing */
 };
 
@@ -146,6 +147,14 @@ struct hist_key {
 	__u16 result;      /* enum result (RESULT_OK in the attempts map) */
 	__u8 retrans;      /* 0 unless BY_RETRANS: SYNs retransmitted, 3 for 3 or more */
 	__u8 pad;
+	__u32 daddr_group; /* with cfg.daddr_groups: the group of the longest matching prefix (daddr zero), 0: none */
+	__u32 pad2;
+};
+
+/* Key of the cidrs LPM trie (--cidrs): IPv4 prefixes as v4-mapped IPv6 ones (::ffff:0:0/96 + the prefix). */
+struct cidr_key {
+	__u32 prefixlen;
+	__u8 addr[16];
 };
 
 /*

@@ -6,6 +6,7 @@ import dev.tcpconnlat.exporter.ConnectMetrics;
 import dev.tcpconnlat.exporter.Exporter;
 import dev.tcpconnlat.trace.Tracer;
 import dev.tcpconnlat.exporter.WebConfig;
+import dev.tcpconnlat.trace.Cidrs;
 import dev.tcpconnlat.trace.Label;
 import java.nio.file.Path;
 import dev.tcpconnlat.trace.CgroupV2;
@@ -44,6 +45,11 @@ final class ExporterCommand {
                         + "grow with what is contacted): " + String.join("; ", Label.SELECTABLE.stream()
                                 .map(l -> l.labelName() + " (" + l.help() + ")").toList()))
                 .build());
+        spec.addOption(OptionSpec.builder("--cidrs").paramLabel("GROUPS").type(String.class)
+                .description("with --labels daddr: the name of the longest matching prefix instead of the address "
+                        + "(\"other\" when none), e.g. 10.0.0.0/8=internal,192.168.0.0/16=lan,fd00::/8=internal, "
+                        + "or @FILE with one PREFIX=NAME per line; IPv4 prefixes match v4-mapped destinations too")
+                .build());
         spec.addOption(OptionSpec.builder("--series.max").paramLabel("KEYS").type(String.class)
                 .description("the most keys of each kernel map (histograms, attempts): label sets at once "
                         + "(default " + TraceConfig.DEFAULT_SERIES_MAX + ")").build());
@@ -77,10 +83,11 @@ final class ExporterCommand {
         }
         CgroupNames cgroups = labels.stream().anyMatch(Label::fromCgroup) ? new CgroupNames(CgroupV2.root(),
                 new KubeletLogs(Path.of(parsed.matchedOptionValue("--kubelet.log-dir", "/var/log")))) : null;
+        Cidrs cidrs = cidrs(parsed, labels.contains(Label.DADDR), "add daddr to --labels");
         List<Label> key = new ArrayList<>(Label.ALWAYS);
         key.addAll(labels);
         TraceConfig config = TraceConfig.builder(TraceConfig.Mode.HISTOGRAM).reportFailures(true)
-                .labels(key).histogramAttempts(true).cgroupNames(cgroups).seriesMax(Integer.parseInt(max))
+                .labels(key).histogramAttempts(true).cgroupNames(cgroups).seriesMax(Integer.parseInt(max)).cidrs(cidrs)
                 .verbose(parsed.hasMatchedOption("-v")).build();
         String path = parsed.matchedOptionValue("--web.telemetry-path", "/metrics");
         if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy") || path.contains(" ")) {
@@ -140,6 +147,22 @@ final class ExporterCommand {
             return Label.parseList(text, Label.SELECTABLE);
         } catch (IllegalArgumentException e) {
             throw usage(parsed, "--labels " + e.getMessage());
+        }
+    }
+
+    /** --cidrs, or null; {@code needed} is how to make it mean something when {@code usable} is false. */
+    static Cidrs cidrs(ParseResult parsed, boolean usable, String needed) {
+        String spec = parsed.matchedOptionValue("--cidrs", null);
+        if (spec == null) {
+            return null;
+        }
+        if (!usable) {
+            throw usage(parsed, "--cidrs groups the daddr label: " + needed);
+        }
+        try {
+            return Cidrs.read(spec);
+        } catch (IllegalArgumentException e) {
+            throw usage(parsed, "--cidrs " + e.getMessage());
         }
     }
 

@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
  *     __u16 result;
  *     __u8 retrans;
  *     __u8 pad;
+ *     __u32 daddr_group;
+ *     __u32 pad2;
  * };
  * </pre>
  */
@@ -34,7 +36,9 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
             ValueLayout.JAVA_SHORT.withName("dport"),
             ValueLayout.JAVA_SHORT.withName("result"),
             ValueLayout.JAVA_BYTE.withName("retrans"),
-            ValueLayout.JAVA_BYTE.withName("pad"));
+            ValueLayout.JAVA_BYTE.withName("pad"),
+            ValueLayout.JAVA_INT.withName("daddr_group"),
+            ValueLayout.JAVA_INT.withName("pad2"));
     private static final long CGROUP_ID = offset("cgroup_id");
     private static final long DADDR = offset("daddr");
     private static final long COMM = offset("comm");
@@ -42,6 +46,7 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
     private static final long DPORT = offset("dport");
     private static final long RESULT = offset("result");
     private static final long RETRANS = offset("retrans");
+    private static final long DADDR_GROUP = offset("daddr_group");
 
     /** 4 or 6 (0 when the family is not part of the key). */
     public int ipVersion() {
@@ -54,15 +59,22 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
     }
 
     public static HistogramKey decode(MemorySegment key) {
+        return decode(key, null);
+    }
+
+    /** With destination groups ({@code groups}: group number -> name), daddr is the group's name. */
+    public static HistogramKey decode(MemorySegment key, java.util.function.IntFunction<String> groups) {
         int family = EventLayout.u16(key, FAMILY);
         boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;
+        String daddr = groups != null ? groups.apply(EventLayout.u32(key, DADDR_GROUP))
+                : hasAddress ? Addresses.of(family, key, DADDR) : null;
         byte[] comm = key.asSlice(COMM, EventLayout.COMM_LEN).toArray(ValueLayout.JAVA_BYTE);
         int n = 0;
         while (n < comm.length && comm[n] != 0) {
             n++;
         }
         return new HistogramKey(EventLayout.u64(key, CGROUP_ID), new String(comm, 0, n, StandardCharsets.UTF_8),
-                family, hasAddress ? Addresses.of(family, key, DADDR) : null, EventLayout.u16(key, DPORT),
+                family, daddr, EventLayout.u16(key, DPORT),
                 Result.ofKernel(EventLayout.u16(key, RESULT)), Byte.toUnsignedInt(key.get(ValueLayout.JAVA_BYTE, RETRANS)));
     }
 

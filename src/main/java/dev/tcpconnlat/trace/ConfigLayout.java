@@ -28,7 +28,8 @@ import java.lang.foreign.ValueLayout;
  *     __u8 hist_by;
  *     __u8 hist_attempts;
  *     __u8 cgroup_names;
- *     __u8 pad[4];
+ *     __u8 daddr_groups;
+ *     __u8 pad[3];
  *     __u64 hist_bounds[HIST_BOUNDS];
  * };
  * </pre>
@@ -50,7 +51,8 @@ public final class ConfigLayout {
             ValueLayout.JAVA_BYTE.withName("hist_by"),
             ValueLayout.JAVA_BYTE.withName("hist_attempts"),
             ValueLayout.JAVA_BYTE.withName("cgroup_names"),
-            MemoryLayout.sequenceLayout(4, ValueLayout.JAVA_BYTE).withName("pad"),
+            ValueLayout.JAVA_BYTE.withName("daddr_groups"),
+            MemoryLayout.sequenceLayout(3, ValueLayout.JAVA_BYTE).withName("pad"),
             MemoryLayout.sequenceLayout(Buckets.BOUNDS, ValueLayout.JAVA_LONG).withName("hist_bounds"));
 
     private ConfigLayout() {}
@@ -76,6 +78,7 @@ public final class ConfigLayout {
         rodata.set(ValueLayout.JAVA_BYTE, offset("hist_by"), (byte) c.histogramKeyBits());
         flag(rodata, "hist_attempts", c.histogramAttempts());
         flag(rodata, "cgroup_names", c.cgroupNames() != null);
+        flag(rodata, "daddr_groups", c.cidrs() != null);
         MemorySegment.copy(c.buckets().bounds(), 0, rodata, ValueLayout.JAVA_LONG, offset("hist_bounds"), Buckets.BOUNDS);
     }
 

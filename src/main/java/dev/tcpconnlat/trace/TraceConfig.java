@@ -50,6 +50,7 @@ public final class TraceConfig {
     private final Set<Label> labels;
     private final int seriesMax;
     private final boolean verbose;
+    private final Cidrs cidrs;
     private final CgroupNames cgroupNames;
     private final boolean histogramAttempts;
     private final Buckets buckets;
@@ -72,6 +73,7 @@ public final class TraceConfig {
         cgroupNames = b.cgroupNames;
         seriesMax = b.seriesMax;
         verbose = b.verbose;
+        cidrs = b.cidrs;
         histogramAttempts = b.histogramAttempts;
         buckets = b.buckets;
         labels = b.labels.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.labels));
@@ -131,6 +133,9 @@ public final class TraceConfig {
         return bits;
     }
 
+    /** Histogram mode: destination groups that the daddr label is keyed by, or null (addresses). */
+    public Cidrs cidrs() { return cidrs; }
+
     /** libbpf's whole log on stderr (-v). */
     public boolean verbose() { return verbose; }
 
@@ -179,6 +184,7 @@ public final class TraceConfig {
         private CgroupNames cgroupNames;
         private int seriesMax = DEFAULT_SERIES_MAX;
         private boolean verbose;
+        private Cidrs cidrs;
         private boolean histogramAttempts;
         private Buckets buckets = Buckets.seconds();
 
@@ -207,6 +213,9 @@ public final class TraceConfig {
         public Builder dns(boolean on) { this.dns = on; return this; }
 
         public Builder verbose(boolean on) { this.verbose = on; return this; }
+
+        /** Histogram mode: key the daddr label by these groups (--cidrs). */
+        public Builder cidrs(Cidrs c) { this.cidrs = c; return this; }
 
         /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES} (default: by mode). */
         public Builder ringBytes(int bytes) {

@@ -190,6 +190,19 @@ public final class Tracer implements AutoCloseable {
             throw new BpfException(e.getMessage() + (libbpf.isEmpty() ? "" : " (" + libbpf + ")"));
         }
         BpfMap dports = object.map("dports");
+        if (config.cidrs() != null) {
+            BpfMap cidrs = object.map("cidrs");
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment key = arena.allocate(Cidrs.KEY_LAYOUT);
+                MemorySegment group = arena.allocate(ValueLayout.JAVA_INT);
+                for (Cidrs.Prefix p : config.cidrs().prefixes()) {
+                    key.set(ValueLayout.JAVA_INT, 0, p.bits());
+                    MemorySegment.copy(p.address(), 0, key, ValueLayout.JAVA_BYTE, 4, 16);
+                    group.set(ValueLayout.JAVA_INT, 0, p.group());
+                    cidrs.update(key, group, BpfMap.BPF_ANY);
+                }
+            }
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(ValueLayout.JAVA_SHORT);
             MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 1);
@@ -331,7 +344,7 @@ public final class Tracer implements AutoCloseable {
         if (closed) {
             return all;
         }
-        forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(HistogramKey.decode(k), config.buckets(), v)));
+        forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(key(k), config.buckets(), v)));
         return all;
     }
 
@@ -341,7 +354,7 @@ public final class Tracer implements AutoCloseable {
         if (closed) {
             return all;
         }
-        forEachEntry(attempts, counterValue, (k, v) -> all.put(HistogramKey.decode(k), v.get(ValueLayout.JAVA_LONG, 0)));
+        forEachEntry(attempts, counterValue, (k, v) -> all.put(key(k), v.get(ValueLayout.JAVA_LONG, 0)));
         return all;
     }
 
@@ -361,13 +374,13 @@ public final class Tracer implements AutoCloseable {
         for (byte[] k : keys(hists, which)) {
             key.copyFrom(MemorySegment.ofArray(k));
             if (hists.lookupAndDelete(key, histValue)) {
-                hs.add(LatencyHistogram.decode(HistogramKey.decode(key), config.buckets(), histValue));
+                hs.add(LatencyHistogram.decode(key(key), config.buckets(), histValue));
             }
         }
         for (byte[] k : keys(attempts, which)) {
             key.copyFrom(MemorySegment.ofArray(k));
             if (attempts.lookupAndDelete(key, counterValue)) {
-                as.put(HistogramKey.decode(key), counterValue.get(ValueLayout.JAVA_LONG, 0));
+                as.put(key(key), counterValue.get(ValueLayout.JAVA_LONG, 0));
             }
         }
         return new Removed(hs, as);
@@ -381,7 +394,7 @@ public final class Tracer implements AutoCloseable {
         while (map.nextKey(prev, nextKey)) {
             key.copyFrom(nextKey);
             prev = key;
-            if (which.test(HistogramKey.decode(key))) {
+            if (which.test(key(key))) {
                 selected.add(k.toArray(ValueLayout.JAVA_BYTE));
             }
         }
@@ -423,6 +436,11 @@ public final class Tracer implements AutoCloseable {
             all.add(new ProgramStats(name, runs, ns));
         }
         return all;
+    }
+
+    /** A histogram or attempts key read from the kernel: daddr as its group's name with --cidrs. */
+    private HistogramKey key(MemorySegment k) {
+        return HistogramKey.decode(k, config.cidrs() == null ? null : config.cidrs()::name);
     }
 
     /** Hands every entry of {@code map} to {@code each}, in the scratch key and {@code value} (valid during the call). */

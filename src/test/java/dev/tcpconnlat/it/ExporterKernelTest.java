@@ -273,6 +273,45 @@ class ExporterKernelTest {
         Kernel.assertUnloaded(programs);
     }
 
+    /**
+     * --cidrs: daddr is the longest matching prefix's name, "other" when none; IPv4 prefixes match
+     * v4-mapped destinations too (family ipv6). And tcpconnlat -H --by daddr --cidrs.
+     */
+    @Test
+    void destinationGroups() throws Exception {
+        int port = freePort();
+        int closed = freePort();
+        String url = "http://127.0.0.1:" + port + "/metrics";
+        Process exporter = exporter("127.0.0.1:" + port, "--labels", "daddr",
+                "--cidrs", "10.0.0.0/8=internal,127.0.0.0/8=loop,127.0.0.0/24=loop24");
+        try (Tool h = Tool.start("tcpconnlat", "-H", "--by", "daddr", "--cidrs", "127.0.0.0/8=loop")) {
+            await(() -> get(url) != null, "the exporter serving " + url);
+            for (String host : List.of("127.0.0.1", "127.0.1.1", "::ffff:127.0.0.1", "::1")) {
+                Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/" + host + "/" + closed + " 2>/dev/null; true"));
+            }
+            await(() -> {
+                String body = get(url);
+                return body != null && body.contains("daddr=\"other\",family=\"ipv6\",result=\"refused\"");
+            }, "the ::1 connect under other");
+            String body = get(url);
+            List<String> refused = body.lines().filter(l -> l.startsWith("tcpconnlat_connect_duration_seconds_count{")
+                    && l.contains("refused")).sorted().toList();
+            assertThat(refused).containsExactly(
+                    "tcpconnlat_connect_duration_seconds_count{daddr=\"loop\",family=\"ipv4\",result=\"refused\"} 1",
+                    "tcpconnlat_connect_duration_seconds_count{daddr=\"loop24\",family=\"ipv4\",result=\"refused\"} 1",
+                    "tcpconnlat_connect_duration_seconds_count{daddr=\"loop24\",family=\"ipv6\",result=\"refused\"} 1",
+                    "tcpconnlat_connect_duration_seconds_count{daddr=\"other\",family=\"ipv6\",result=\"refused\"} 1");
+            TcpConnLatKernelTest.sleep(300);
+            assertThat(h.interrupt()).isZero();
+            List<String> sections = h.lines(Duration.ofMillis(500)).stream().filter(l -> l.startsWith("daddr = ")).toList();
+            assertThat(sections).contains("daddr = loop", "daddr = other");
+            assertThat(sections).noneMatch(l -> l.contains("127.0."));
+        } finally {
+            exporter.destroy();
+            exporter.waitFor();
+        }
+    }
+
     /** Attempts series in a scrape's body (0 for none). */
     private static int series(String body) {
         return body == null ? 0 : (int) body.lines().filter(l -> l.startsWith("tcpconnlat_connect_attempts_total{")).count();

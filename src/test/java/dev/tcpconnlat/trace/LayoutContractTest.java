@@ -44,6 +44,7 @@ class LayoutContractTest {
                 Arguments.of("config", ConfigLayout.LAYOUT),
                 Arguments.of("count_key", ConnectCount.KEY_LAYOUT),
                 Arguments.of("hist_key", HistogramKey.LAYOUT),
+                Arguments.of("cidr_key", Cidrs.KEY_LAYOUT),
                 Arguments.of("hist", LatencyHistogram.LAYOUT));
     }
 
