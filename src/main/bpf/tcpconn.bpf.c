@@ -65,6 +65,7 @@ struct identity {
 	__u32 uid;
 	__u16 dport;   /* host order; sockops' remote_port has changed byte order across kernels */
 	char comm[TASK_COMM_LEN];
+	__u32 daddr_group;  /* cfg.daddr_groups: looked up once, for the attempt and the answer */
 };
 
 /*
@@ -208,6 +209,7 @@ static __always_inline void read_saddr(const struct sock *sk, __u16 family, cons
 }
 
 static __always_inline void count_hist_attempt(const struct sock *sk, const struct identity *id, __u16 family);
+static __always_inline __u32 daddr_group(const struct sock *sk, __u16 family);
 
 /* Cgroups whose names were sent (cfg.cgroup_names); an id evicted is only named again. */
 struct {
@@ -335,6 +337,8 @@ static __always_inline void on_syn_sent(const struct sock *sk)
 			name_cgroup(id.cgroup_id);
 	}
 	id.dport = dport;
+	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_DADDR) && cfg.daddr_groups)
+		id.daddr_group = daddr_group(sk, family);
 	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_COMM))
 		bpf_get_current_comm(id.comm, sizeof(id.comm));
 	key = identity_key(sk);
@@ -502,7 +506,7 @@ static __always_inline void fill_hist_key(struct hist_key *key, const struct soc
 	if (cfg.hist_by & BY_COMM)
 		__builtin_memcpy(key->comm, id->comm, sizeof(key->comm));
 	if ((cfg.hist_by & BY_DADDR) && cfg.daddr_groups)
-		key->daddr_group = daddr_group(sk, family);
+		key->daddr_group = id->daddr_group;
 	else if (cfg.hist_by & BY_DADDR)
 		read_daddr(sk, family, key->daddr);
 	if (cfg.hist_by & (BY_FAMILY | BY_DADDR))
