@@ -158,8 +158,9 @@ class ChurnKernelTest {
         } finally {
             exporter.destroy();
             exporter.waitFor();
-            Kernel.run("bash", "-c", "rmdir " + systemd + " " + systemd.getParent() + " " + cgroupfs + " "
-                    + cgroupfs.getParent() + " " + cgroupfs.getParent().getParent() + " 2>/dev/null; rm -rf " + logs + "; true");
+            Kernel.run("bash", "-c", "rmdir " + systemd + " " + systemd.getParent() + " " + systemd.getParent().getParent()
+                    + " " + root.resolve("kubepods.slice") + " " + cgroupfs + " " + cgroupfs.getParent() + " "
+                    + cgroupfs.getParent().getParent() + " " + root.resolve("kubepods") + " 2>/dev/null; rm -rf " + logs + "; true");
         }
     }
 
