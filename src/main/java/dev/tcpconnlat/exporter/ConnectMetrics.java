@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BinaryOperator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ public final class ConnectMetrics implements MultiCollector {
             0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0);
     /** How often {@link #maintain} works at most. */
     private static final long MAINTAIN_NS = 1_000_000_000L;
+    /** Two histograms of keys with the same labels, as one. */
+    private static final BinaryOperator<LatencyHistogram> ADD = (a, b) -> a.plus(b, a.key());
     /** A map this full has its idle keys taken out. */
     private static final double NEARLY_FULL = 0.9;
 
@@ -148,9 +151,12 @@ public final class ConnectMetrics implements MultiCollector {
 
     /** Keeps the final counts of keys taken out of the kernel's maps; returns how many keys. */
     private int retire(Tracer.Removed removed, long now) {
+        // the maps hold that many fewer now: the idle check must not see them as full until the next read
+        histogramEntries = Math.max(0, histogramEntries - removed.histograms().size());
+        attemptEntries = Math.max(0, attemptEntries - removed.attempts().size());
         for (LatencyHistogram h : removed.histograms()) {
             Labels l = labelsOf(h.key(), true);
-            retiredHistograms.merge(l, h, (a, b) -> a.plus(b, a.key()));
+            retiredHistograms.merge(l, h, ADD);
             retiredAt.put(l, now);
         }
         removed.attempts().forEach((k, n) -> {
@@ -177,7 +183,7 @@ public final class ConnectMetrics implements MultiCollector {
     }
 
     /** Live series plus retired final counts with the same labels; retired series past the grace with no live key expire. */
-    private <V> void addRetired(Map<Labels, V> live, Map<Labels, V> retired, java.util.function.BinaryOperator<V> plus,
+    private <V> void addRetired(Map<Labels, V> live, Map<Labels, V> retired, BinaryOperator<V> plus,
             long now) {
         for (var it = retired.entrySet().iterator(); it.hasNext();) {
             Map.Entry<Labels, V> r = it.next();
@@ -200,7 +206,7 @@ public final class ConnectMetrics implements MultiCollector {
         List<LatencyHistogram> live = tracer.histograms();
         histogramEntries = live.size();
         for (LatencyHistogram h : live) {
-            histograms.merge(labelsOf(h.key(), true), h, (a, b) -> a.plus(b, a.key()));
+            histograms.merge(labelsOf(h.key(), true), h, ADD);
         }
         Map<HistogramKey, Long> liveAttempts = tracer.attempts();
         attemptEntries = liveAttempts.size();
@@ -210,7 +216,7 @@ public final class ConnectMetrics implements MultiCollector {
         if (tracer.closed()) { // some map read after the stop found nothing: not an answer to give
             throw new Stopped();
         }
-        addRetired(histograms, retiredHistograms, (a, b) -> a.plus(b, a.key()), start);
+        addRetired(histograms, retiredHistograms, ADD, start);
         addRetired(attempts, retiredAttempts, Long::sum, start);
 
         HistogramSnapshot.Builder duration = HistogramSnapshot.builder().name(DURATION).unit(Unit.SECONDS)

@@ -27,7 +27,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 
 /**
  * The kernel side, loaded and attached: src/main/bpf/tcpconn.bpf.c configured by a
@@ -365,39 +367,40 @@ public final class Tracer implements AutoCloseable {
      * Histogram mode: takes every histogram and attempt count whose key {@code which} selects out
      * of the kernel's maps (each read and deleted at once), so that the maps never stay full.
      */
-    public synchronized Removed remove(java.util.function.Predicate<HistogramKey> which) {
+    public synchronized Removed remove(Predicate<HistogramKey> which) {
         List<LatencyHistogram> hs = new ArrayList<>();
         Map<HistogramKey, Long> as = new HashMap<>();
         if (closed) {
             return new Removed(hs, as);
         }
-        for (byte[] k : keys(hists, which)) {
-            key.copyFrom(MemorySegment.ofArray(k));
+        for (Selected k : keys(hists, which)) {
+            key.copyFrom(MemorySegment.ofArray(k.raw()));
             if (hists.lookupAndDelete(key, histValue)) {
-                hs.add(LatencyHistogram.decode(key(key), config.buckets(), histValue));
+                hs.add(LatencyHistogram.decode(k.key(), config.buckets(), histValue));
             }
         }
-        for (byte[] k : keys(attempts, which)) {
-            key.copyFrom(MemorySegment.ofArray(k));
+        for (Selected k : keys(attempts, which)) {
+            key.copyFrom(MemorySegment.ofArray(k.raw()));
             if (attempts.lookupAndDelete(key, counterValue)) {
-                as.put(key(key), counterValue.get(ValueLayout.JAVA_LONG, 0));
+                as.put(k.key(), counterValue.get(ValueLayout.JAVA_LONG, 0));
             }
         }
         return new Removed(hs, as);
     }
 
+    /** A key {@link #remove} selected: its bytes, to delete it by, and what they decode to. */
+    private record Selected(byte[] raw, HistogramKey key) {}
+
     /** The keys of {@code map} that {@code which} selects, copied (deleting while iterating would restart it). */
-    private List<byte[]> keys(BpfMap map, java.util.function.Predicate<HistogramKey> which) {
-        List<byte[]> selected = new ArrayList<>();
-        MemorySegment prev = MemorySegment.NULL;
-        MemorySegment k = key.asSlice(0, HistogramKey.LAYOUT.byteSize());
-        while (map.nextKey(prev, nextKey)) {
-            key.copyFrom(nextKey);
-            prev = key;
-            if (which.test(key(key))) {
-                selected.add(k.toArray(ValueLayout.JAVA_BYTE));
+    private List<Selected> keys(BpfMap map, Predicate<HistogramKey> which) {
+        List<Selected> selected = new ArrayList<>();
+        long size = HistogramKey.LAYOUT.byteSize();
+        forEachKey(map, k -> {
+            HistogramKey decoded = key(k);
+            if (which.test(decoded)) {
+                selected.add(new Selected(k.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE), decoded));
             }
-        }
+        });
         return selected;
     }
 
@@ -445,13 +448,20 @@ public final class Tracer implements AutoCloseable {
 
     /** Hands every entry of {@code map} to {@code each}, in the scratch key and {@code value} (valid during the call). */
     private void forEachEntry(BpfMap map, MemorySegment value, BiConsumer<MemorySegment, MemorySegment> each) {
+        forEachKey(map, k -> {
+            if (map.lookup(k, value)) {
+                each.accept(k, value);
+            }
+        });
+    }
+
+    /** Hands every key of {@code map} to {@code each}, in the scratch key (valid during the call). */
+    private void forEachKey(BpfMap map, Consumer<MemorySegment> each) {
         MemorySegment prev = MemorySegment.NULL;
         while (map.nextKey(prev, nextKey)) {
             key.copyFrom(nextKey);
             prev = key;
-            if (map.lookup(key, value)) {
-                each.accept(key, value);
-            }
+            each.accept(key);
         }
     }
 
