@@ -57,8 +57,4 @@ public record CgroupLabels(String path, String unit, String containerId, String 
         return k == null ? new CgroupLabels(path, unit, container, pod, "", "", "")
                 : new CgroupLabels(path, unit, container, pod, k.namespace(), k.pod(), k.container());
     }
-
-    public static CgroupLabels of(String path) {
-        return of(path, null);
-    }
 }

@@ -4,6 +4,7 @@ import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.trace.CgroupV2;
+import dev.tcpconnlat.trace.Cidrs;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -141,6 +142,22 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
         QueryColumn query = cache == null ? null : new QueryColumn(cache);
         return json ? new JsonLines(query, cgroupNames)
                 : new TextTable(tool, timestamp, uid, lportColumn, result, retransmits, query);
+    }
+
+    /** --cidrs, or null; {@code needed} is how to make it mean something when {@code usable} is false. */
+    static Cidrs cidrs(ParseResult parsed, boolean usable, String needed) {
+        String spec = parsed.matchedOptionValue("--cidrs", null);
+        if (spec == null) {
+            return null;
+        }
+        if (!usable) {
+            throw new ParameterException(parsed.commandSpec().commandLine(), "--cidrs groups the daddr label: " + needed);
+        }
+        try {
+            return Cidrs.read(spec);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(parsed.commandSpec().commandLine(), "--cidrs " + e.getMessage());
+        }
     }
 
     ParameterException usage(String message) {

@@ -83,7 +83,7 @@ final class ExporterCommand {
         }
         CgroupNames cgroups = labels.stream().anyMatch(Label::fromCgroup) ? new CgroupNames(CgroupV2.root(),
                 new KubeletLogs(Path.of(parsed.matchedOptionValue("--kubelet.log-dir", "/var/log")))) : null;
-        Cidrs cidrs = cidrs(parsed, labels.contains(Label.DADDR), "add daddr to --labels");
+        Cidrs cidrs = CommonOptions.cidrs(parsed, labels.contains(Label.DADDR), "add daddr to --labels");
         List<Label> key = new ArrayList<>(Label.ALWAYS);
         key.addAll(labels);
         TraceConfig config = TraceConfig.builder(TraceConfig.Mode.HISTOGRAM).reportFailures(true)
@@ -147,22 +147,6 @@ final class ExporterCommand {
             return Label.parseList(text, Label.SELECTABLE);
         } catch (IllegalArgumentException e) {
             throw usage(parsed, "--labels " + e.getMessage());
-        }
-    }
-
-    /** --cidrs, or null; {@code needed} is how to make it mean something when {@code usable} is false. */
-    static Cidrs cidrs(ParseResult parsed, boolean usable, String needed) {
-        String spec = parsed.matchedOptionValue("--cidrs", null);
-        if (spec == null) {
-            return null;
-        }
-        if (!usable) {
-            throw usage(parsed, "--cidrs groups the daddr label: " + needed);
-        }
-        try {
-            return Cidrs.read(spec);
-        } catch (IllegalArgumentException e) {
-            throw usage(parsed, "--cidrs " + e.getMessage());
         }
     }
 

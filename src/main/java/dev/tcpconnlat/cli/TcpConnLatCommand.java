@@ -119,7 +119,7 @@ final class TcpConnLatCommand {
                 .minLatencyNs(minNs)
                 .reportFailures(errors)
                 .labels(by == null ? Set.of() : Set.of(by))
-                .cidrs(ExporterCommand.cidrs(parsed, by == Label.DADDR, "add --by daddr"))
+                .cidrs(CommonOptions.cidrs(parsed, by == Label.DADDR, "add --by daddr"))
                 .cgroupNames(cgroups)
                 .buckets(Buckets.log2(parsed.hasMatchedOption("-m") ? 1_000_000 : 1_000))
                 .build();

@@ -58,11 +58,7 @@ public record HistogramKey(long cgroupId, String comm, int family, String daddr,
         return new HistogramKey(cgroupId, comm, family, daddr, dport, r, synRetransmits);
     }
 
-    public static HistogramKey decode(MemorySegment key) {
-        return decode(key, null);
-    }
-
-    /** With destination groups ({@code groups}: group number -> name), daddr is the group's name. */
+    /** Decodes a key; with destination groups ({@code groups}: group number -> name, else null), daddr is the group's name. */
     public static HistogramKey decode(MemorySegment key, java.util.function.IntFunction<String> groups) {
         int family = EventLayout.u16(key, FAMILY);
         boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;

@@ -33,7 +33,7 @@ class CgroupLabelsTest {
         "/system.slice/" + ID + ".service|" + ID + ".service||",
     })
     void labelsFromPaths(String path, String unit, String container, String pod) {
-        CgroupLabels l = CgroupLabels.of(path);
+        CgroupLabels l = CgroupLabels.of(path, null);
         assertThat(List.of(l.path(), l.unit(), l.containerId(), l.podUid())).containsExactly(path, n(unit), n(container), n(pod));
         assertThat(List.of(l.namespace(), l.pod(), l.container())).containsOnly("");
     }
