@@ -54,8 +54,10 @@ ensure_built() {
   ) 9> "$ROOT/target/.build.lock"
 }
 
+# find runs from /: it goes back to its starting directory, and a user with fewer rights (a
+# partial-capability run) may not be able to enter the caller's (a root-only temporary one).
 jar_fresh() {
-  [ -f "$JAR" ] && [ -z "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]
+  [ -f "$JAR" ] && [ -z "$(cd / && find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]
 }
 
 # Only root can train it (and so only root needs it fresh). It must match the jar and the JVM flags.
