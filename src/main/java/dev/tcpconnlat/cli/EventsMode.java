@@ -1,7 +1,7 @@
 package dev.tcpconnlat.cli;
 
 import dev.tcpconnlat.dns.DnsCache;
-import dev.tcpconnlat.event.EventLayout;
+import dev.tcpconnlat.decode.EventLayout;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.Output;

@@ -1,6 +1,6 @@
 package dev.tcpconnlat.dns;
 
-import dev.tcpconnlat.event.Addresses;
+import dev.tcpconnlat.decode.Addresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;

@@ -26,6 +26,9 @@ public final class DnsCache {
     private long malformed;
     private long tooLong;
 
+    /** An empty cache. */
+    public DnsCache() {}
+
     /**
      * Records the A/AAAA answers of a response. One that the kernel cut short ({@code wireLength}
      * over what was copied) or that does not parse is skipped and counted.

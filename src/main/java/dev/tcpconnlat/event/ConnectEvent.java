@@ -1,9 +1,7 @@
 package dev.tcpconnlat.event;
 
-import java.lang.foreign.MemorySegment;
-
 /**
- * One traced connect, decoded from the kernel's {@code struct event}.
+ * One traced connect: a copy of an {@link EventView}.
  *
  * @param timestampNs when it happened, CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns)
  * @param latencyNs   SYN_SENT until the answer; 0 for an attempt
@@ -20,11 +18,6 @@ public record ConnectEvent(
         int pid, int tid, int uid, String comm,
         int ipVersion, String saddr, int lport, String daddr, int dport,
         Result result, int errno, int synRetransmits) {
-
-    /** Decodes (copies) a ring buffer record. */
-    public static ConnectEvent decode(MemorySegment record) {
-        return new EventView().wrap(record).toRecord();
-    }
 
     /** Latency in whole microseconds, as bcc's delta_us. */
     public long latencyUs() {

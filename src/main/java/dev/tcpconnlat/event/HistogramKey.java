@@ -1,80 +1,13 @@
 package dev.tcpconnlat.event;
 
-import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-
 /**
- * The key of one in-kernel latency histogram (src/main/bpf/tcpconn.h); labels that were not
- * selected are zero (0, "", family 0, daddr null):
- * <pre>
- * struct hist_key {
- *     __u64 cgroup_id;
- *     __u8 daddr[16];
- *     char comm[TASK_COMM_LEN];
- *     __u16 family;
- *     __u16 dport;
- *     __u16 result;
- *     __u8 retrans;
- *     __u8 pad;
- *     __u32 daddr_group;
- *     __u32 pad2;
- * };
- * </pre>
+ * The key of one in-kernel latency histogram; labels that were not selected are zero (0, "",
+ * ipVersion 0, daddr null). With destination groups, daddr is the group's name.
  */
-public record HistogramKey(long cgroupId, String comm, int family, String daddr, int dport, Result result,
+public record HistogramKey(long cgroupId, String comm, int ipVersion, String daddr, int dport, Result result,
         int synRetransmits) {
-    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("cgroup_id"),
-            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("daddr"),
-            MemoryLayout.sequenceLayout(EventLayout.COMM_LEN, ValueLayout.JAVA_BYTE).withName("comm"),
-            ValueLayout.JAVA_SHORT.withName("family"),
-            ValueLayout.JAVA_SHORT.withName("dport"),
-            ValueLayout.JAVA_SHORT.withName("result"),
-            ValueLayout.JAVA_BYTE.withName("retrans"),
-            ValueLayout.JAVA_BYTE.withName("pad"),
-            ValueLayout.JAVA_INT.withName("daddr_group"),
-            ValueLayout.JAVA_INT.withName("pad2"));
-    private static final long CGROUP_ID = offset("cgroup_id");
-    private static final long DADDR = offset("daddr");
-    private static final long COMM = offset("comm");
-    private static final long FAMILY = offset("family");
-    private static final long DPORT = offset("dport");
-    private static final long RESULT = offset("result");
-    private static final long RETRANS = offset("retrans");
-    private static final long DADDR_GROUP = offset("daddr_group");
-
-    /** 4 or 6 (0 when the family is not part of the key). */
-    public int ipVersion() {
-        return family == 0 ? 0 : family == dev.tcpconnlat.bpf.LibC.AF_INET ? 4 : 6;
-    }
-
     /** This key with another result: the exporter's attempts key of a histogram (result OK). */
     public HistogramKey withResult(Result r) {
-        return new HistogramKey(cgroupId, comm, family, daddr, dport, r, synRetransmits);
-    }
-
-    /** Decodes a key; with destination groups ({@code groups}: group number -> name, else null), daddr is the group's name. */
-    public static HistogramKey decode(MemorySegment key, java.util.function.IntFunction<String> groups) {
-        int family = EventLayout.u16(key, FAMILY);
-        boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;
-        String daddr = groups != null ? groups.apply(EventLayout.u32(key, DADDR_GROUP))
-                : hasAddress ? Addresses.of(family, key, DADDR) : null;
-        byte[] comm = key.asSlice(COMM, EventLayout.COMM_LEN).toArray(ValueLayout.JAVA_BYTE);
-        int n = 0;
-        while (n < comm.length && comm[n] != 0) {
-            n++;
-        }
-        return new HistogramKey(EventLayout.u64(key, CGROUP_ID), new String(comm, 0, n, StandardCharsets.UTF_8),
-                family, daddr, EventLayout.u16(key, DPORT),
-                Result.ofKernel(EventLayout.u16(key, RESULT)), Byte.toUnsignedInt(key.get(ValueLayout.JAVA_BYTE, RETRANS)));
-    }
-
-    private static long offset(String field) {
-        return LAYOUT.byteOffset(groupElement(field));
+        return new HistogramKey(cgroupId, comm, ipVersion, daddr, dport, r, synRetransmits);
     }
 }

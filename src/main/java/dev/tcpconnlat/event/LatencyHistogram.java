@@ -1,45 +1,12 @@
 package dev.tcpconnlat.event;
 
-import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
-
 /**
- * One in-kernel latency histogram and its key (src/main/bpf/tcpconn.h), over the {@link Buckets}
+ * One in-kernel latency histogram and its key, over the {@link Buckets}
  * the kernel was loaded with. {@code maxNs} is the longest latency since the kernel created
  * the histogram (exact, kept by the kernel).
- * <pre>
- * struct hist {
- *     __u64 count;
- *     __u64 sum_ns;
- *     __u64 max_ns;
- *     __u64 retrans;
- *     __u64 buckets[HIST_BUCKETS];
- * };
- * </pre>
  */
 public record LatencyHistogram(HistogramKey key, Buckets scale, long count, long sumNs, long maxNs,
         long synRetransmits, long[] buckets) {
-    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("count"),
-            ValueLayout.JAVA_LONG.withName("sum_ns"),
-            ValueLayout.JAVA_LONG.withName("max_ns"),
-            ValueLayout.JAVA_LONG.withName("retrans"),
-            MemoryLayout.sequenceLayout(Buckets.BUCKETS, ValueLayout.JAVA_LONG).withName("buckets"));
-    private static final long BUCKETS_OFFSET = LAYOUT.byteOffset(groupElement("buckets"));
-    private static final long MAX_OFFSET = LAYOUT.byteOffset(groupElement("max_ns"));
-    private static final long RETRANS_OFFSET = LAYOUT.byteOffset(groupElement("retrans"));
-
-    public static LatencyHistogram decode(HistogramKey key, Buckets scale, MemorySegment value) {
-        long[] buckets = new long[Buckets.BUCKETS];
-        MemorySegment.copy(value, ValueLayout.JAVA_LONG, BUCKETS_OFFSET, buckets, 0, Buckets.BUCKETS);
-        return new LatencyHistogram(key, scale, EventLayout.u64(value, 0), EventLayout.u64(value, 8),
-                EventLayout.u64(value, MAX_OFFSET), EventLayout.u64(value, RETRANS_OFFSET), buckets);
-    }
-
     /** The connects in the buckets (read at one instant, they may be one or two ahead of {@link #count}). */
     public long total() {
         long n = 0;

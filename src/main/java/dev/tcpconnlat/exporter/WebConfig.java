@@ -252,8 +252,7 @@ public final class WebConfig {
         if (!node.isObject()) {
             throw new IllegalArgumentException(where + "basic_auth_users is not a mapping of user to bcrypt hash");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> u = it.next();
+        for (Map.Entry<String, JsonNode> u : node.properties()) {
             String hash = u.getValue().isTextual() ? u.getValue().asText() : "";
             if (!BCRYPT_HASH.matcher(hash).matches()) {
                 throw new IllegalArgumentException(where + "basic_auth_users: the password of '" + u.getKey()

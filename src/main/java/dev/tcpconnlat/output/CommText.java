@@ -1,6 +1,5 @@
 package dev.tcpconnlat.output;
 
-import dev.tcpconnlat.event.EventLayout;
 import dev.tcpconnlat.event.EventView;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -15,9 +14,9 @@ import java.nio.charset.StandardCharsets;
  * Printable ASCII, the common case, is copied as it is. Allocates nothing; one per table.
  */
 final class CommText {
-    private final byte[] raw = new byte[EventLayout.COMM_LEN];
+    private final byte[] raw = new byte[EventView.COMM_LEN];
     private final ByteBuffer in = ByteBuffer.wrap(raw);
-    private final CharBuffer chars = CharBuffer.allocate(EventLayout.COMM_LEN);
+    private final CharBuffer chars = CharBuffer.allocate(EventView.COMM_LEN);
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
 

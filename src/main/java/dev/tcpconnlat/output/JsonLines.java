@@ -3,7 +3,6 @@ package dev.tcpconnlat.output;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
-import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.cgroup.CgroupLabels;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.dns.DnsCache;
@@ -53,7 +52,7 @@ public final class JsonLines implements EventPrinter {
 
     private final CgroupNames cgroups;
     /** An address, a comm or the time, as bytes: written without a String per field (cheaper under C1). */
-    private final byte[] text = new byte[LibC.ADDRSTRLEN];
+    private final byte[] text = new byte[EventView.ADDRSTRLEN];
     private final IsoInstant time = new IsoInstant();
 
     /** {@code query} is null without -d; {@code cgroups} names each connect's unit and container. */

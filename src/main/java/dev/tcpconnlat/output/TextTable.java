@@ -1,6 +1,5 @@
 package dev.tcpconnlat.output;
 
-import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.event.EventView;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ public final class TextTable implements EventPrinter {
     /** An array, not a List: iterating a List allocates an iterator per event (C1 does no escape analysis). */
     private final Column[] columns;
     private final CommText comm = new CommText();
-    private final byte[] address = new byte[LibC.ADDRSTRLEN];
+    private final byte[] address = new byte[EventView.ADDRSTRLEN];
 
     /** {@code retransmits}: tcpconnlat's RETR column (-r); {@code query} is null without -d. */
     public TextTable(Tool tool, boolean timestamp, boolean uid, boolean lport, boolean result, boolean retransmits,

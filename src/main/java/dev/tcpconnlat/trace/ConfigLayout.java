@@ -34,8 +34,8 @@ import java.lang.foreign.ValueLayout;
  * };
  * </pre>
  */
-public final class ConfigLayout {
-    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+final class ConfigLayout {
+    static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("min_latency_ns"),
             ValueLayout.JAVA_LONG.withName("wakeup_bytes"),
             ValueLayout.JAVA_INT.withName("tgid"),

@@ -8,7 +8,11 @@ import dev.tcpconnlat.bpf.LibC;
 import dev.tcpconnlat.bpf.PinnedMap;
 import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.event.ConnectCount;
-import dev.tcpconnlat.event.EventLayout;
+import dev.tcpconnlat.decode.CountKeyLayout;
+import dev.tcpconnlat.decode.EventLayout;
+import dev.tcpconnlat.decode.HistKeyLayout;
+import dev.tcpconnlat.decode.HistLayout;
+import dev.tcpconnlat.decode.RecordView;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
@@ -94,7 +98,7 @@ public final class Tracer implements AutoCloseable {
 
     private static final Loss[] LOSSES = Loss.values(); // values() copies the array at every call
     /** Scratch keys for iterating maps: room for the largest key (a hist_key; a count_key is smaller). */
-    private static final long KEY_SCRATCH = Math.max(HistogramKey.LAYOUT.byteSize(), ConnectCount.KEY_SIZE);
+    private static final long KEY_SCRATCH = Math.max(HistKeyLayout.LAYOUT.byteSize(), CountKeyLayout.LAYOUT.byteSize());
 
     private final BpfObject object;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -104,7 +108,7 @@ public final class Tracer implements AutoCloseable {
     private final MemorySegment counterValue = arena.allocate(ValueLayout.JAVA_LONG);
     private final MemorySegment key = arena.allocate(KEY_SCRATCH, 8);
     private final MemorySegment nextKey = arena.allocate(KEY_SCRATCH, 8);
-    private final MemorySegment histValue = arena.allocate(LatencyHistogram.LAYOUT);
+    private final MemorySegment histValue = arena.allocate(HistLayout.LAYOUT);
     private final long[] reported = new long[LOSSES.length];
     private BpfMap counters;
     private BpfMap events;
@@ -269,7 +273,7 @@ public final class Tracer implements AutoCloseable {
      * wakes every {@link #DRAIN_INTERVAL_MS} for the listener's {@link Listener#onBatchEnd}.
      */
     public void stream(Listener listener, BooleanSupplier stop) throws Exception {
-        EventView view = new EventView();
+        RecordView view = new RecordView();
         RingBuffer ring = new RingBuffer(events, (data, at, length) -> {
             switch (EventLayout.kind(data, at)) {
                 case EventLayout.DNS_RESPONSE -> listener.onDnsResponse(
@@ -331,7 +335,7 @@ public final class Tracer implements AutoCloseable {
         if (closed) {
             return rows;
         }
-        forEachEntry(counts, counterValue, (k, v) -> rows.add(ConnectCount.decode(k, v.get(ValueLayout.JAVA_LONG, 0))));
+        forEachEntry(counts, counterValue, (k, v) -> rows.add(CountKeyLayout.decode(k, v.get(ValueLayout.JAVA_LONG, 0))));
         rows.sort(Comparator.comparingLong(ConnectCount::count).reversed());
         return rows;
     }
@@ -346,7 +350,7 @@ public final class Tracer implements AutoCloseable {
         if (closed) {
             return all;
         }
-        forEachEntry(hists, histValue, (k, v) -> all.add(LatencyHistogram.decode(key(k), config.buckets(), v)));
+        forEachEntry(hists, histValue, (k, v) -> all.add(HistLayout.decode(key(k), config.buckets(), v)));
         return all;
     }
 
@@ -376,7 +380,7 @@ public final class Tracer implements AutoCloseable {
         for (Selected k : keys(hists, which)) {
             key.copyFrom(MemorySegment.ofArray(k.raw()));
             if (hists.lookupAndDelete(key, histValue)) {
-                hs.add(LatencyHistogram.decode(k.key(), config.buckets(), histValue));
+                hs.add(HistLayout.decode(k.key(), config.buckets(), histValue));
             }
         }
         for (Selected k : keys(attempts, which)) {
@@ -394,7 +398,7 @@ public final class Tracer implements AutoCloseable {
     /** The keys of {@code map} that {@code which} selects, copied (deleting while iterating would restart it). */
     private List<Selected> keys(BpfMap map, Predicate<HistogramKey> which) {
         List<Selected> selected = new ArrayList<>();
-        long size = HistogramKey.LAYOUT.byteSize();
+        long size = HistKeyLayout.LAYOUT.byteSize();
         forEachKey(map, k -> {
             HistogramKey decoded = key(k);
             if (which.test(decoded)) {
@@ -443,7 +447,7 @@ public final class Tracer implements AutoCloseable {
 
     /** A histogram or attempts key read from the kernel: daddr as its group's name with --cidrs. */
     private HistogramKey key(MemorySegment k) {
-        return HistogramKey.decode(k, config.cidrs() == null ? null : config.cidrs()::name);
+        return HistKeyLayout.decode(k, config.cidrs() == null ? null : config.cidrs()::name);
     }
 
     /** Hands every entry of {@code map} to {@code each}, in the scratch key and {@code value} (valid during the call). */

@@ -1,8 +1,9 @@
 package dev.tcpconnlat.bench;
 
+import dev.tcpconnlat.decode.RecordView;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.ConnectEvent;
-import dev.tcpconnlat.event.EncodedEvent;
+import dev.tcpconnlat.decode.EncodedEvent;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.output.JsonLines;
@@ -43,7 +44,7 @@ public class HotPathBenchmark {
     /** 1024 events to as many destinations: the address cache misses (a native inet_ntop per address). */
     private final MemorySegment[] spread = new MemorySegment[1024];
     private int next;
-    private final EventView view = new EventView();
+    private final RecordView view = new RecordView();
     private final Output out = new Output(OutputStream.nullOutputStream());
     private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, false, false, null);
     private final JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));

@@ -1,9 +1,10 @@
 package dev.tcpconnlat.bench;
 
+import dev.tcpconnlat.decode.RecordView;
 import dev.tcpconnlat.bpf.RingReader;
 import dev.tcpconnlat.event.ConnectEvent;
-import dev.tcpconnlat.event.EncodedEvent;
-import dev.tcpconnlat.event.EventLayout;
+import dev.tcpconnlat.decode.EncodedEvent;
+import dev.tcpconnlat.decode.EventLayout;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.output.Output;
@@ -58,7 +59,7 @@ public class RingReaderBenchmark {
     private MemorySegment consumer;
     private RingReader reader;
     private long records;
-    private final EventView view = new EventView();
+    private final RecordView view = new RecordView();
     private final Output out = new Output(OutputStream.nullOutputStream());
     private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, false, false, false, false, false, null);
     private final RingReader.Handler count = (data, at, length) -> records++;

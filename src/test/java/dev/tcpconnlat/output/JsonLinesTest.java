@@ -1,12 +1,13 @@
 package dev.tcpconnlat.output;
 
+import dev.tcpconnlat.decode.RecordView;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.ConnectEvent;
-import dev.tcpconnlat.event.EncodedEvent;
+import dev.tcpconnlat.decode.EncodedEvent;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.trace.CgroupV2;
@@ -31,7 +32,7 @@ class JsonLinesTest {
         JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
         long before = System.currentTimeMillis();
         try (Arena arena = Arena.ofConfined()) {
-            json.print(new EventView().wrap(EncodedEvent.of(e, arena)), out);
+            json.print(new RecordView().wrap(EncodedEvent.of(e, arena)), out);
         }
         out.flush();
         String line = bytes.toString(StandardCharsets.UTF_8);
@@ -56,7 +57,7 @@ class JsonLinesTest {
         JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
         try (Arena arena = Arena.ofConfined()) {
             for (long ts : new long[] {5_000_000_001L, 5_001_234_568L}) {
-                json.print(new EventView().wrap(EncodedEvent.of(new ConnectEvent(ts, 1000, 1, 1, 1, 0, "x", 4,
+                json.print(new RecordView().wrap(EncodedEvent.of(new ConnectEvent(ts, 1000, 1, 1, 1, 0, "x", 4,
                         "127.0.0.1", 1, "127.0.0.1", 2, Result.OK, 0, 0), arena)), out);
             }
         }

@@ -1,9 +1,10 @@
 package dev.tcpconnlat.output;
 
+import dev.tcpconnlat.decode.RecordView;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tcpconnlat.event.ConnectEvent;
-import dev.tcpconnlat.event.EncodedEvent;
+import dev.tcpconnlat.decode.EncodedEvent;
 import dev.tcpconnlat.event.EventView;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,11 +30,11 @@ class TextTableTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
         printer.header(out);
-        EventView view = new EventView();
+        RecordView view = new RecordView();
         try (Arena arena = Arena.ofConfined()) {
             for (ConnectEvent e : events) {
                 MemorySegment record = EncodedEvent.of(e, arena);
-                assertThat(ConnectEvent.decode(record)).isEqualTo(e);
+                assertThat(new RecordView().wrap(record).toRecord()).isEqualTo(e);
                 printer.print(view.wrap(record), out);
             }
         }

@@ -41,7 +41,7 @@ class LabelTest {
 
     @Test
     void valuesFromTheKeyAndTheCgroup() {
-        HistogramKey k = new HistogramKey(7, "curl", 10, "::1", 443, Result.TIMEDOUT, 5);
+        HistogramKey k = new HistogramKey(7, "curl", 6, "::1", 443, Result.TIMEDOUT, 5);
         assertThat(Label.RESULT.value(k, null)).isEqualTo("timedout");
         assertThat(Label.FAMILY.value(k, null)).isEqualTo("ipv6");
         assertThat(Label.COMM.value(k, null)).isEqualTo("curl");

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tcpconnlat.event.ConnectCount;
-import dev.tcpconnlat.event.EventLayout;
-import dev.tcpconnlat.event.HistogramKey;
-import dev.tcpconnlat.event.LatencyHistogram;
+import dev.tcpconnlat.decode.CountKeyLayout;
+import dev.tcpconnlat.decode.EventLayout;
+import dev.tcpconnlat.decode.HistKeyLayout;
+import dev.tcpconnlat.decode.HistLayout;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
@@ -42,10 +42,10 @@ class LayoutContractTest {
                 Arguments.of("dns_event", EventLayout.DNS_LAYOUT),
                 Arguments.of("cgroup_event", EventLayout.CGROUP_LAYOUT),
                 Arguments.of("config", ConfigLayout.LAYOUT),
-                Arguments.of("count_key", ConnectCount.KEY_LAYOUT),
-                Arguments.of("hist_key", HistogramKey.LAYOUT),
+                Arguments.of("count_key", CountKeyLayout.LAYOUT),
+                Arguments.of("hist_key", HistKeyLayout.LAYOUT),
                 Arguments.of("cidr_key", Cidrs.KEY_LAYOUT),
-                Arguments.of("hist", LatencyHistogram.LAYOUT));
+                Arguments.of("hist", HistLayout.LAYOUT));
     }
 
     @ParameterizedTest(name = "struct {0}")

@@ -1,4 +1,4 @@
-package dev.tcpconnlat.event;
+package dev.tcpconnlat.decode;
 
 import dev.tcpconnlat.bpf.LibC;
 import java.lang.foreign.Arena;

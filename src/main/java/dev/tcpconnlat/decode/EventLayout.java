@@ -1,4 +1,4 @@
-package dev.tcpconnlat.event;
+package dev.tcpconnlat.decode;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
@@ -68,7 +68,7 @@ public final class EventLayout {
     public static final long RESULT = offset("result");
     public static final long RETRANS = offset("retrans");
     public static final long COMM = offset("comm");
-    public static final int COMM_LEN = 16;
+    public static final int COMM_LEN = dev.tcpconnlat.event.EventView.COMM_LEN;
 
     /** enum record_kind: the first u32 of every ring buffer record */
     public static final int EVENT_ANSWERED = 1;

@@ -1,8 +1,9 @@
-package dev.tcpconnlat.event;
+package dev.tcpconnlat.decode;
 
-import static dev.tcpconnlat.event.EventLayout.*;
+import static dev.tcpconnlat.decode.EventLayout.*;
 
 import dev.tcpconnlat.bpf.LibC;
+import dev.tcpconnlat.event.ConnectEvent;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
