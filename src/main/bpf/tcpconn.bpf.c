@@ -66,6 +66,7 @@ struct identity {
 	__u16 dport;   /* host order; sockops' remote_port has changed byte order across kernels */
 	char comm[TASK_COMM_LEN];
 	__u32 daddr_group;  /* cfg.daddr_groups: looked up once, for the attempt and the answer */
+	__u32 peer;         /* BY_PEER: looked up once, the same way */
 };
 
 /*
@@ -123,15 +124,15 @@ struct {
 	__type(value, __u64);
 } mount_ns_set SEC(".maps");
 
-/* Nothing is lost silently: user space reports these (enum loss). */
+/* Nothing is lost silently: user space reports these (enum loss), and acts on enum counter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NR_LOSSES);
+	__uint(max_entries, NR_COUNTERS);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count_loss(__u32 which)
+static __always_inline void count_up(__u32 which)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &which);
 
@@ -210,6 +211,7 @@ static __always_inline void read_saddr(const struct sock *sk, __u16 family, cons
 
 static __always_inline void count_hist_attempt(const struct sock *sk, const struct identity *id, __u16 family);
 static __always_inline __u32 daddr_group(const struct sock *sk, __u16 family);
+static __always_inline __u32 peer_of(const struct sock *sk, __u16 family);
 
 /* Cgroups whose names were sent (cfg.cgroup_names); an id evicted is only named again. */
 struct {
@@ -295,7 +297,7 @@ static __always_inline void name_cgroup(__u64 cgroup_id)
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&events, e, size, 0)) {
 		bpf_map_delete_elem(&cgroups_named, &cgroup_id);
-		count_loss(LOST_CGROUPS);
+		count_up(LOST_CGROUPS);
 		return;
 	}
 	*last = cgroup_id;
@@ -339,11 +341,14 @@ static __always_inline void on_syn_sent(const struct sock *sk)
 	id.dport = dport;
 	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_DADDR) && cfg.daddr_groups)
 		id.daddr_group = daddr_group(sk, family);
+	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_PEER))
+		if (!(id.peer = peer_of(sk, family)))
+			count_up(COUNT_PEER_UNNAMED);
 	if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_COMM))
 		bpf_get_current_comm(id.comm, sizeof(id.comm));
 	key = identity_key(sk);
 	if (bpf_map_update_elem(&identities, &key, &id, BPF_ANY)) {
-		count_loss(LOST_STORAGE);
+		count_up(LOST_STORAGE);
 		return;
 	}
 	BENCH_STEP(3);
@@ -410,7 +415,7 @@ static __always_inline void report_answer(const struct sock *sk, __u16 family, c
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		count_loss(LOST_EVENTS);
+		count_up(LOST_EVENTS);
 		return;
 	}
 	e->kind = result == RESULT_OK || result == RESULT_REFUSED ? EVENT_ANSWERED : EVENT_FAILED;
@@ -478,23 +483,68 @@ struct {
 	__type(value, __u32);
 } cidrs SEC(".maps");
 
-/* The group of a destination (0: no prefix matches); IPv4 ones are looked up v4-mapped. */
+/* The destination as 16 bytes, IPv4 ones v4-mapped: the key of the cidrs and peers maps. */
+static __always_inline void daddr_mapped(const struct sock *sk, __u16 family, __u8 *addr)
+{
+	if (family == AF_INET) {
+		__u32 *a = (__u32 *)addr;
+
+		a[2] = bpf_htonl(0xffff);
+		a[3] = sk->__sk_common.skc_daddr;
+	} else {
+		read_daddr(sk, family, addr);
+	}
+}
+
+/* The group of a destination (0: no prefix matches). */
 static __always_inline __u32 daddr_group(const struct sock *sk, __u16 family)
 {
 	struct cidr_key k = {}; /* (an initializer with a value would put a copy in .rodata, cfg's only place) */
 	__u32 *group;
 
 	k.prefixlen = 128;
-	if (family == AF_INET) {
-		__u32 *a = (__u32 *)k.addr;
-
-		a[2] = bpf_htonl(0xffff);
-		a[3] = sk->__sk_common.skc_daddr;
-	} else {
-		read_daddr(sk, family, k.addr);
-	}
+	daddr_mapped(sk, family, k.addr);
 	group = bpf_map_lookup_elem(&cidrs, &k);
 	return group ? *group : 0;
+}
+
+/*
+ * BY_PEER: destination addresses -> name ids, written by user space from the DNS answers it
+ * reads (the -d capture), with 127.0.0.1 and ::1 as localhost; an LRU, so addresses no longer
+ * connected to make room.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct peer_key);
+	__type(value, __u32);
+} peers SEC(".maps");
+
+/*
+ * BY_PEER: DNS responses sent to user space [0], and read by it [1] (user space writes [1]
+ * after each batch). While they differ, an answer may be on its way that names an address
+ * anew: connects are then keyed by the address, for user space to name once it has read it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} dns_progress SEC(".maps");
+
+/* The name id of a destination, 0 when user space has not named its address (yet). */
+static __always_inline __u32 peer_of(const struct sock *sk, __u16 family)
+{
+	struct peer_key k = {};
+	__u32 sent_key = 0, read_key = 1, *peer;
+	__u64 *sent = bpf_map_lookup_elem(&dns_progress, &sent_key);
+	__u64 *read = bpf_map_lookup_elem(&dns_progress, &read_key);
+
+	if (!sent || !read || *sent != *read)
+		return 0;
+	daddr_mapped(sk, family, k.addr);
+	peer = bpf_map_lookup_elem(&peers, &k);
+	return peer ? *peer : 0;
 }
 
 /* The labels of a histogram key that cfg.hist_by selects; the caller sets the result. */
@@ -513,6 +563,13 @@ static __always_inline void fill_hist_key(struct hist_key *key, const struct soc
 		key->family = family;
 	if (cfg.hist_by & BY_DPORT)
 		key->dport = id->dport;
+	if (cfg.hist_by & BY_PEER) {
+		key->peer = id->peer;
+		if (!id->peer) { /* keyed by the address until user space names it (and folds this key) */
+			read_daddr(sk, family, key->daddr);
+			key->family = family;
+		}
+	}
 }
 
 /* Raises *max to value unless it is already as high (a compare-and-exchange loop, bounded). */
@@ -547,7 +604,7 @@ static __always_inline void aggregate(const struct sock *sk, __u16 family, const
 			bpf_map_update_elem(&hists, &key, empty, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &key);
 		if (!h) {
-			count_loss(LOST_HIST);
+			count_up(LOST_HIST);
 			return;
 		}
 	}
@@ -665,7 +722,7 @@ static __always_inline void count_hist_attempt(const struct sock *sk, const stru
 
 	fill_hist_key(&key, sk, id, family);
 	if (!increment(&attempts, &key))
-		count_loss(LOST_ATTEMPTS);
+		count_up(LOST_ATTEMPTS);
 }
 
 static __always_inline void count_attempt(const struct event *e)
@@ -679,7 +736,7 @@ static __always_inline void count_attempt(const struct event *e)
 	if (cfg.count_by_lport)
 		key.lport = e->lport;
 	if (!increment(&counts, &key))
-		count_loss(LOST_COUNTS);
+		count_up(LOST_COUNTS);
 }
 
 /* tcpconnect: the port is chosen and the SYN is about to leave, still in the caller's context. */
@@ -702,7 +759,7 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 	} else {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (!e) {
-			count_loss(LOST_EVENTS);
+			count_up(LOST_EVENTS);
 			goto done;
 		}
 	}
@@ -793,7 +850,7 @@ int handle_dns_ingress(struct __sk_buff *skb)
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_loss(LOST_DNS);
+		count_up(LOST_DNS);
 		return 1;
 	}
 	e->kind = DNS_RESPONSE;
@@ -804,6 +861,13 @@ int handle_dns_ingress(struct __sk_buff *skb)
 	}
 	e->len = len;
 	e->wire_len = wire_len;
+	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_PEER)) {
+		__u32 sent_key = 0;
+		__u64 *sent = bpf_map_lookup_elem(&dns_progress, &sent_key);
+
+		if (sent)
+			__sync_fetch_and_add(sent, 1);
+	}
 	bpf_ringbuf_submit(e, 0);
 	return 1;
 }
@@ -824,7 +888,7 @@ int BPF_PROG(handle_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, __builtin_offsetof(struct cgroup_event, names), 0);
 	if (!e) {
-		count_loss(LOST_CGROUPS);
+		count_up(LOST_CGROUPS);
 		return 0;
 	}
 	e->kind = CGROUP_GONE;

@@ -125,6 +125,7 @@ enum hist_by {
 	BY_DPORT = 8,
 	BY_FAMILY = 16,
 	BY_RETRANS = 32,   /* SYNs retransmitted: 0, 1, 2, 3 (3 or more) */
+	BY_PEER = 64,      /* the DNS name of the destination (the peers map) */
 };
 
 /* How a connect ended, in an event and a histogram's key (Java: event.Result, in this order). */
@@ -148,7 +149,13 @@ struct hist_key {
 	__u8 retrans;      /* 0 unless BY_RETRANS: SYNs retransmitted, 3 for 3 or more */
 	__u8 pad;
 	__u32 daddr_group; /* with cfg.daddr_groups: the group of the longest matching prefix (daddr zero), 0: none */
-	__u32 pad2;
+	__u32 peer;        /* BY_PEER: the destination's name id in the peers map; 0: not there yet, and then
+			    * daddr and family are set, for user space to name it */
+};
+
+/* Key of the peers map (BY_PEER): a destination address, IPv4 ones v4-mapped. */
+struct peer_key {
+	__u8 addr[16];
 };
 
 /* Key of the cidrs LPM trie (--cidrs): IPv4 prefixes as v4-mapped IPv6 ones (::ffff:0:0/96 + the prefix). */
@@ -179,6 +186,12 @@ enum loss {
 	LOST_ATTEMPTS,  /* the exporter: an attempt not counted, the attempts map was full */
 	LOST_CGROUPS,   /* a cgroup's names or removal not sent, the ring buffer was full */
 	NR_LOSSES,
+};
+
+/* More of the counters map, past the losses: what user space acts on. */
+enum counter {
+	COUNT_PEER_UNNAMED = NR_LOSSES, /* BY_PEER: keys made with a destination not in the peers map */
+	NR_COUNTERS,
 };
 
 #endif

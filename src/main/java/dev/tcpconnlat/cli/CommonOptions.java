@@ -5,6 +5,7 @@ import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.trace.CgroupV2;
 import dev.tcpconnlat.trace.Cidrs;
+import dev.tcpconnlat.trace.Peers;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -158,6 +159,29 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
         } catch (IllegalArgumentException e) {
             throw new ParameterException(parsed.commandSpec().commandLine(), "--cidrs " + e.getMessage());
         }
+    }
+
+    /** The --peers.max option: both commands offer it, with the peer label. */
+    static void peersMaxOption(CommandSpec spec, String with) {
+        spec.addOption(OptionSpec.builder("--peers.max").paramLabel("NAMES").type(String.class)
+                .description(with + ": the most DNS names kept apart (default " + Peers.DEFAULT_MAX
+                        + "); the addresses of further names are \"other\"").build());
+    }
+
+    /** --peers.max's names, or null; {@code needed} is how to make it mean something when {@code usable} is false. */
+    static Peers peers(ParseResult parsed, boolean usable, String needed) {
+        String max = parsed.matchedOptionValue("--peers.max", null);
+        if (max == null) {
+            return null;
+        }
+        if (!usable) {
+            throw new ParameterException(parsed.commandSpec().commandLine(), "--peers.max bounds the peer label: " + needed);
+        }
+        if (!max.matches("\\d{1,6}") || Integer.parseInt(max) < 1 || Integer.parseInt(max) > Peers.MAX) {
+            throw new ParameterException(parsed.commandSpec().commandLine(), "--peers.max takes a number of names from 1 to "
+                    + Peers.MAX + ", not '" + max + "'");
+        }
+        return new Peers(Integer.parseInt(max));
     }
 
     ParameterException usage(String message) {

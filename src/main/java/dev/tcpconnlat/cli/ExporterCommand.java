@@ -7,6 +7,7 @@ import dev.tcpconnlat.exporter.Exporter;
 import dev.tcpconnlat.trace.Tracer;
 import dev.tcpconnlat.exporter.WebConfig;
 import dev.tcpconnlat.trace.Cidrs;
+import dev.tcpconnlat.trace.Peers;
 import dev.tcpconnlat.trace.Label;
 import java.nio.file.Path;
 import dev.tcpconnlat.trace.CgroupV2;
@@ -50,6 +51,7 @@ final class ExporterCommand {
                         + "(\"other\" when none), e.g. 10.0.0.0/8=internal,192.168.0.0/16=lan,fd00::/8=internal, "
                         + "or @FILE with one PREFIX=NAME per line; IPv4 prefixes match v4-mapped destinations too")
                 .build());
+        CommonOptions.peersMaxOption(spec, "with --labels peer");
         spec.addOption(OptionSpec.builder("--series.max").paramLabel("KEYS").type(String.class)
                 .description("the most keys of each kernel map (histograms, attempts): label sets at once "
                         + "(default " + TraceConfig.DEFAULT_SERIES_MAX + ")").build());
@@ -84,10 +86,12 @@ final class ExporterCommand {
         CgroupNames cgroups = labels.stream().anyMatch(Label::fromCgroup) ? new CgroupNames(CgroupV2.root(),
                 new KubeletLogs(Path.of(parsed.matchedOptionValue("--kubelet.log-dir", "/var/log")))) : null;
         Cidrs cidrs = CommonOptions.cidrs(parsed, labels.contains(Label.DADDR), "add daddr to --labels");
+        Peers peers = CommonOptions.peers(parsed, labels.contains(Label.PEER), "add peer to --labels");
         List<Label> key = new ArrayList<>(Label.ALWAYS);
         key.addAll(labels);
         TraceConfig config = TraceConfig.builder(TraceConfig.Mode.HISTOGRAM).reportFailures(true)
                 .labels(key).histogramAttempts(true).cgroupNames(cgroups).seriesMax(Integer.parseInt(max)).cidrs(cidrs)
+                .peers(peers)
                 .verbose(parsed.hasMatchedOption("-v")).build();
         String path = parsed.matchedOptionValue("--web.telemetry-path", "/metrics");
         if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy") || path.contains(" ")) {

@@ -53,6 +53,7 @@ final class TcpConnLatCommand {
         spec.addOption(OptionSpec.builder("--cidrs").paramLabel("GROUPS").type(String.class)
                 .description("with -H --by daddr: one histogram per named prefix (the longest that matches; "
                         + "\"other\" when none), e.g. 10.0.0.0/8=internal,192.168.0.0/16=lan, or @FILE").build());
+        CommonOptions.peersMaxOption(spec, "with -H --by peer");
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("MIN_MS")
                 .type(String.class).description("show only connects at least this slow, in milliseconds (e.g. 0.5)")
                 .build());
@@ -75,7 +76,7 @@ final class TcpConnLatCommand {
         if (parsed.hasMatchedOption("-H")) {
             return histogram(parsed, common, minNs, errors, run);
         }
-        for (String option : List.of("-i", "-T", "-m", "--by", "--cidrs")) {
+        for (String option : List.of("-i", "-T", "-m", "--by", "--cidrs", "--peers.max")) {
             if (parsed.hasMatchedOption(option)) {
                 throw common.usage(option + " goes with -H (histograms)");
             }
@@ -120,6 +121,7 @@ final class TcpConnLatCommand {
                 .reportFailures(errors)
                 .labels(by == null ? Set.of() : Set.of(by))
                 .cidrs(CommonOptions.cidrs(parsed, by == Label.DADDR, "add --by daddr"))
+                .peers(CommonOptions.peers(parsed, by == Label.PEER, "add --by peer"))
                 .cgroupNames(cgroups)
                 .buckets(Buckets.log2(parsed.hasMatchedOption("-m") ? 1_000_000 : 1_000))
                 .build();

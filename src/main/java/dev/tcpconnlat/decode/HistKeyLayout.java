@@ -26,11 +26,20 @@ import java.util.function.IntFunction;
  *     __u8 retrans;
  *     __u8 pad;
  *     __u32 daddr_group;
- *     __u32 pad2;
+ *     __u32 peer;
  * };
  * </pre>
  */
 public final class HistKeyLayout {
+    /** enum hist_by: which parts of the key are set. */
+    public static final int BY_CGROUP = 1;
+    public static final int BY_COMM = 2;
+    public static final int BY_DADDR = 4;
+    public static final int BY_DPORT = 8;
+    public static final int BY_FAMILY = 16;
+    public static final int BY_RETRANS = 32;
+    public static final int BY_PEER = 64;
+
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("cgroup_id"),
             MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("daddr"),
@@ -41,7 +50,7 @@ public final class HistKeyLayout {
             ValueLayout.JAVA_BYTE.withName("retrans"),
             ValueLayout.JAVA_BYTE.withName("pad"),
             ValueLayout.JAVA_INT.withName("daddr_group"),
-            ValueLayout.JAVA_INT.withName("pad2"));
+            ValueLayout.JAVA_INT.withName("peer"));
     private static final long CGROUP_ID = offset("cgroup_id");
     private static final long DADDR = offset("daddr");
     private static final long COMM = offset("comm");
@@ -50,15 +59,37 @@ public final class HistKeyLayout {
     private static final long RESULT = offset("result");
     private static final long RETRANS = offset("retrans");
     private static final long DADDR_GROUP = offset("daddr_group");
+    private static final long PEER = offset("peer");
 
     private HistKeyLayout() {}
 
-    /** Decodes a key; with destination groups ({@code groups}: group number -> name, else null), daddr is the group's name. */
-    public static HistogramKey decode(MemorySegment key, IntFunction<String> groups) {
+    /** Names a peer: by its id, or (id 0: the kernel had not learned it) by the destination's 4 or 16 bytes. */
+    @FunctionalInterface
+    public interface PeerNames {
+        String name(int id, byte[] address);
+    }
+
+    /**
+     * Decodes a key the kernel made with the {@code histBy} bits; with destination groups
+     * ({@code groups}: group number -> name, else null) daddr is the group's name; with
+     * {@link #BY_PEER}, {@code peers} names the peer.
+     */
+    public static HistogramKey decode(MemorySegment key, int histBy, IntFunction<String> groups, PeerNames peers) {
         int family = EventLayout.u16(key, FAMILY);
-        boolean hasAddress = key.asSlice(DADDR, 16).mismatch(MemorySegment.ofArray(new byte[16])) >= 0;
-        String daddr = groups != null ? groups.apply(EventLayout.u32(key, DADDR_GROUP))
-                : hasAddress ? Addresses.of(family, key, DADDR) : null;
+        int peerId = EventLayout.u32(key, PEER);
+        boolean peerByAddress = (histBy & BY_PEER) != 0 && peerId == 0;
+        String peer = null;
+        if ((histBy & BY_PEER) != 0) {
+            peer = peers.name(peerId, peerByAddress
+                    ? key.asSlice(DADDR, family == LibC.AF_INET ? 4 : 16).toArray(ValueLayout.JAVA_BYTE) : null);
+        }
+        String daddr = null;
+        if ((histBy & BY_DADDR) != 0) {
+            daddr = groups != null ? groups.apply(EventLayout.u32(key, DADDR_GROUP)) : Addresses.of(family, key, DADDR);
+        }
+        if (peerByAddress && (histBy & (BY_FAMILY | BY_DADDR)) == 0) {
+            family = 0; // set only for user space to read the address
+        }
         byte[] comm = key.asSlice(COMM, EventLayout.COMM_LEN).toArray(ValueLayout.JAVA_BYTE);
         int n = 0;
         while (n < comm.length && comm[n] != 0) {
@@ -66,7 +97,8 @@ public final class HistKeyLayout {
         }
         return new HistogramKey(EventLayout.u64(key, CGROUP_ID), new String(comm, 0, n, StandardCharsets.UTF_8),
                 family == 0 ? 0 : family == LibC.AF_INET ? 4 : 6, daddr, EventLayout.u16(key, DPORT),
-                Result.ofKernel(EventLayout.u16(key, RESULT)), Byte.toUnsignedInt(key.get(ValueLayout.JAVA_BYTE, RETRANS)));
+                Result.ofKernel(EventLayout.u16(key, RESULT)), Byte.toUnsignedInt(key.get(ValueLayout.JAVA_BYTE, RETRANS)),
+                peer, peerByAddress);
     }
 
     private static long offset(String field) {

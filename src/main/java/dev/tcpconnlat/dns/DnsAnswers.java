@@ -14,8 +14,8 @@ import org.xbill.DNS.Section;
 
 /** The A and AAAA answers of a DNS response, parsed by dnsjava. */
 public final class DnsAnswers {
-    /** One answered address (as inet_ntop writes it) and the name that was asked for. */
-    public record Answer(String address, String name) {}
+    /** One answered address (as inet_ntop writes it, and its 4 or 16 bytes) and the name that was asked for. */
+    public record Answer(String address, String name, byte[] bytes) {}
 
     private DnsAnswers() {}
 
@@ -46,7 +46,7 @@ public final class DnsAnswers {
                 default -> null;
             };
             if (address != null) {
-                answers.add(new Answer(Addresses.of(address.getAddress()), name));
+                answers.add(new Answer(Addresses.of(address.getAddress()), name, address.getAddress()));
             }
         }
         return answers;

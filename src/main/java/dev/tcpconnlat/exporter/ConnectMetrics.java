@@ -6,6 +6,7 @@ import dev.tcpconnlat.event.HistogramKey;
 import dev.tcpconnlat.event.LatencyHistogram;
 import dev.tcpconnlat.event.Result;
 import dev.tcpconnlat.trace.Loss;
+import dev.tcpconnlat.trace.Peers;
 import dev.tcpconnlat.trace.Label;
 import dev.tcpconnlat.trace.Tracer;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -78,6 +79,11 @@ public final class ConnectMetrics implements MultiCollector {
     private int attemptEntries;
     private long removedWithCgroup;
     private long removedIdle;
+    private long removedNamed;
+    /** The kernel's count of connects keyed by an address not yet named (the peer label), when last checked. */
+    private long unnamedBefore;
+    /** Keys by address left at the last fold because their name was not known yet. */
+    private int unsettled;
     private long expired;
 
     /**
@@ -130,6 +136,20 @@ public final class ConnectMetrics implements MultiCollector {
             return;
         }
         lastMaintain = now;
+        long unnamed = labels.contains(Label.PEER) ? tracer.unnamedPeers() : 0;
+        if (unnamed > unnamedBefore || unsettled > 0) {
+            // keys made before the destination's name was known: folded into the name's series
+            // once it is (those still waiting for theirs stay, and are not served, until then)
+            unnamedBefore = unnamed;
+            int[] waiting = {0};
+            removedNamed += retire(tracer.remove(k -> {
+                if (k.peerPending()) {
+                    waiting[0]++;
+                }
+                return k.peerByAddress() && !k.peerPending();
+            }), now);
+            unsettled = waiting[0];
+        }
         int capacity = tracer.seriesCapacity();
         long lost = tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS);
         if (Math.max(histogramEntries, attemptEntries) >= NEARLY_FULL * capacity || lost > lostBefore) {
@@ -206,13 +226,19 @@ public final class ConnectMetrics implements MultiCollector {
         List<LatencyHistogram> live = tracer.histograms();
         histogramEntries = live.size();
         for (LatencyHistogram h : live) {
-            histograms.merge(labelsOf(h.key(), true), h, ADD);
+            if (!h.key().peerPending()) { // served once named: a series must not move to another
+                histograms.merge(labelsOf(h.key(), true), h, ADD);
+            }
         }
         Map<HistogramKey, Long> liveAttempts = tracer.attempts();
         attemptEntries = liveAttempts.size();
         observe(liveAttempts, start);
         Map<Labels, Long> attempts = new LinkedHashMap<>();
-        liveAttempts.forEach((key, n) -> attempts.merge(labelsOf(key, false), n, Long::sum));
+        liveAttempts.forEach((key, n) -> {
+            if (!key.peerPending()) {
+                attempts.merge(labelsOf(key, false), n, Long::sum);
+            }
+        });
         if (tracer.closed()) { // some map read after the stop found nothing: not an answer to give
             throw new Stopped();
         }
@@ -244,11 +270,14 @@ public final class ConnectMetrics implements MultiCollector {
                         tracer.lost(Loss.CGROUPS)),
                 CounterSnapshot.builder().name("tcpconnlat_exporter_series_removed")
                         .help("Keys taken out of the kernel's maps, their final counts kept for --series.grace: "
-                                + "their cgroup was removed, or they were idle while a map was nearly full")
+                                + "their cgroup was removed, they were idle while a map was nearly full, or they "
+                                + "were keyed by an address before its DNS name was known (peer_named)")
                         .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                                 .labels(Labels.of("reason", "cgroup_removed")).value(removedWithCgroup).build())
                         .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                                 .labels(Labels.of("reason", "idle")).value(removedIdle).build())
+                        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                                .labels(Labels.of("reason", "peer_named")).value(removedNamed).build())
                         .build(),
                 counter("tcpconnlat_exporter_series_expired", "Series no longer served: --series.grace passed "
                         + "since their keys were taken out of the kernel's maps, and no live key has their labels",
@@ -265,6 +294,18 @@ public final class ConnectMetrics implements MultiCollector {
                         .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(Labels.of("version", version))
                                 .build()).build()));
         all.addAll(programStats());
+        Peers peers = tracer.config().peers();
+        if (peers != null) {
+            all.add(GaugeSnapshot.builder().name("tcpconnlat_exporter_peer_names")
+                    .help("DNS names the peer label keeps apart (at most --peers.max)")
+                    .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(peers.size()).build()).build());
+            all.add(counter("tcpconnlat_exporter_peer_names_over_max", "DNS answers whose name found no room "
+                    + "under --peers.max: their addresses count as peer=\"other\"", peers.overMax()));
+            all.add(counter("tcpconnlat_exporter_dns_responses_unreadable", "DNS responses the peer label could "
+                    + "not read: longer than the kernel copies, or malformed", peers.unreadable()));
+            all.add(counter("tcpconnlat_exporter_dns_responses_lost", "DNS responses the kernel could not "
+                    + "copy for the peer label: its ring buffer was full", tracer.lost(Loss.DNS)));
+        }
         all.add(GaugeSnapshot.builder().name("tcpconnlat_exporter_scrape_duration_seconds")
                 .help("How long reading the kernel's maps took for this scrape").unit(Unit.SECONDS)
                 .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value((System.nanoTime() - start) / 1e9).build())

@@ -1,5 +1,7 @@
 package dev.tcpconnlat.trace;
 
+import static dev.tcpconnlat.decode.HistKeyLayout.*;
+
 import dev.tcpconnlat.cgroup.CgroupLabels;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.event.HistogramKey;
@@ -11,7 +13,7 @@ import java.util.function.Function;
 
 /**
  * A label of a connect: its name, what it means, which part of the kernel's histogram key it
- * needs ({@code enum hist_by}), where it is offered, and how its value is read from a key and
+ * needs ({@code enum hist_by}, as {@link dev.tcpconnlat.decode.HistKeyLayout} has it), where it is offered, and how its value is read from a key and
  * the cgroup's names. The exporter's --labels, tcpconnlat -H --by, the JSON lines' cgroup fields
  * and their help texts are all made from this list. A new label is one line here (and, if it
  * comes from the cgroup, a field of {@link CgroupLabels}).
@@ -19,22 +21,25 @@ import java.util.function.Function;
 public enum Label {
     RESULT(Use.ALWAYS, 0, k -> k.result().name().toLowerCase(Locale.ROOT), null,
             "how it ended: ok, refused, timedout, unreach, aborted or error"),
-    FAMILY(Use.ALWAYS, Bits.FAMILY, k -> k.ipVersion() == 4 ? "ipv4" : "ipv6", null, "ipv4 or ipv6"),
-    UNIT(Use.EVERYWHERE, Bits.CGROUP, null, CgroupLabels::unit,
+    FAMILY(Use.ALWAYS, BY_FAMILY, k -> k.ipVersion() == 4 ? "ipv4" : "ipv6", null, "ipv4 or ipv6"),
+    UNIT(Use.EVERYWHERE, BY_CGROUP, null, CgroupLabels::unit,
             "the systemd unit (service or scope) of the connecting process's cgroup"),
-    CGROUP(Use.LABELS, Bits.CGROUP, null, CgroupLabels::path, "the cgroup v2 path"),
-    CONTAINER_ID(Use.LABELS_AND_JSON, Bits.CGROUP, null, CgroupLabels::containerId,
+    CGROUP(Use.LABELS, BY_CGROUP, null, CgroupLabels::path, "the cgroup v2 path"),
+    CONTAINER_ID(Use.LABELS_AND_JSON, BY_CGROUP, null, CgroupLabels::containerId,
             "the container's id (docker, containerd, cri-o, podman)"),
-    POD_UID(Use.LABELS_AND_JSON, Bits.CGROUP, null, CgroupLabels::podUid, "the Kubernetes pod's uid"),
-    NAMESPACE(Use.LABELS_AND_JSON, Bits.CGROUP, null, CgroupLabels::namespace,
+    POD_UID(Use.LABELS_AND_JSON, BY_CGROUP, null, CgroupLabels::podUid, "the Kubernetes pod's uid"),
+    NAMESPACE(Use.LABELS_AND_JSON, BY_CGROUP, null, CgroupLabels::namespace,
             "the Kubernetes pod's namespace (from the kubelet's log directories)"),
-    POD(Use.LABELS_AND_JSON, Bits.CGROUP, null, CgroupLabels::pod, "the Kubernetes pod's name"),
-    CONTAINER(Use.LABELS_AND_JSON, Bits.CGROUP, null, CgroupLabels::container,
+    POD(Use.LABELS_AND_JSON, BY_CGROUP, null, CgroupLabels::pod, "the Kubernetes pod's name"),
+    CONTAINER(Use.LABELS_AND_JSON, BY_CGROUP, null, CgroupLabels::container,
             "the Kubernetes container's name"),
-    COMM(Use.LABELS_AND_BY, Bits.COMM, HistogramKey::comm, null, "the process name"),
-    DADDR(Use.LABELS_AND_BY, Bits.DADDR, HistogramKey::daddr, null, "the destination address"),
-    DPORT(Use.LABELS_AND_BY, Bits.DPORT, k -> Integer.toString(k.dport()), null, "the destination port"),
-    RETRANSMITS(Use.BY, Bits.RETRANS, k -> k.synRetransmits() >= 3 ? "3+" : Integer.toString(k.synRetransmits()),
+    COMM(Use.LABELS_AND_BY, BY_COMM, HistogramKey::comm, null, "the process name"),
+    DADDR(Use.LABELS_AND_BY, BY_DADDR, HistogramKey::daddr, null, "the destination address"),
+    DPORT(Use.LABELS_AND_BY, BY_DPORT, k -> Integer.toString(k.dport()), null, "the destination port"),
+    PEER(Use.LABELS_AND_BY, BY_PEER, k -> k.peer() == null ? Peers.UNKNOWN : k.peer(), null,
+            "the DNS name whose answer held the destination address (localhost; unknown: no answer"
+            + " named it; other: past --peers.max names)"),
+    RETRANSMITS(Use.BY, BY_RETRANS, k -> k.synRetransmits() >= 3 ? "3+" : Integer.toString(k.synRetransmits()),
             null, "SYNs retransmitted: 0, 1, 2, 3+");
 
     /** Where a label is offered. */
@@ -57,16 +62,6 @@ public enum Label {
             this.by = by;
             this.json = json;
         }
-    }
-
-    /** enum hist_by in src/main/bpf/tcpconn.h. */
-    private static final class Bits {
-        static final int CGROUP = 1;
-        static final int COMM = 2;
-        static final int DADDR = 4;
-        static final int DPORT = 8;
-        static final int FAMILY = 16;
-        static final int RETRANS = 32;
     }
 
     private final Use use;

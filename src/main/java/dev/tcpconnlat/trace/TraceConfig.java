@@ -27,6 +27,8 @@ public final class TraceConfig {
     public static final int DEFAULT_RING_BYTES = 16 << 20;
     /** Default ring buffer size when only cgroup names use it (histograms): ~14,000 new cgroups one level down at once. */
     public static final int NAMES_RING_BYTES = 2 << 20;
+    /** Default ring buffer size when DNS responses use it too (the peer label): ~2,000 responses of 4 KiB. */
+    public static final int PEERS_RING_BYTES = 8 << 20;
     public static final int MIN_RING_BYTES = 4096;
     public static final int MAX_RING_BYTES = 1 << 30;
     public static final int DEFAULT_SERIES_MAX = 10_240;
@@ -51,6 +53,7 @@ public final class TraceConfig {
     private final int seriesMax;
     private final boolean verbose;
     private final Cidrs cidrs;
+    private final Peers peers;
     private final CgroupNames cgroupNames;
     private final boolean histogramAttempts;
     private final Buckets buckets;
@@ -68,15 +71,17 @@ public final class TraceConfig {
         countByLport = b.countByLport;
         dns = b.dns;
         wakeupBytes = b.wakeupBytes;
+        labels = b.labels.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.labels));
+        peers = !labels.contains(Label.PEER) ? null : b.peers != null ? b.peers : new Peers(Peers.DEFAULT_MAX);
         ringBytes = b.ringBytes != 0 ? b.ringBytes
-                : mode == Mode.LATENCY || mode == Mode.ATTEMPTS ? DEFAULT_RING_BYTES : NAMES_RING_BYTES;
+                : mode == Mode.LATENCY || mode == Mode.ATTEMPTS ? DEFAULT_RING_BYTES
+                : peers != null ? PEERS_RING_BYTES : NAMES_RING_BYTES;
         cgroupNames = b.cgroupNames;
         seriesMax = b.seriesMax;
         verbose = b.verbose;
         cidrs = b.cidrs;
         histogramAttempts = b.histogramAttempts;
         buckets = b.buckets;
-        labels = b.labels.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(b.labels));
     }
 
     public static Builder builder(Mode mode) {
@@ -115,6 +120,9 @@ public final class TraceConfig {
     /** Also send DNS responses (UDP from port 53) to user space, for -d. */
     public boolean dns() { return dns; }
 
+    /** Whether DNS responses are captured: for -d, or to name peers. */
+    public boolean capturesDns() { return dns || peers != null; }
+
     /** Wake the consumer only once this much is unread (it drains on a timer anyway). */
     public long wakeupBytes() { return wakeupBytes; }
 
@@ -136,6 +144,9 @@ public final class TraceConfig {
     /** Histogram mode: destination groups that the daddr label is keyed by, or null (addresses). */
     public Cidrs cidrs() { return cidrs; }
 
+    /** Histogram mode with the peer label: its names (default {@link Peers#DEFAULT_MAX} of them); else null. */
+    public Peers peers() { return peers; }
+
     /** libbpf's whole log on stderr (-v). */
     public boolean verbose() { return verbose; }
 
@@ -156,14 +167,14 @@ public final class TraceConfig {
         return mode == Mode.ATTEMPTS || mode == Mode.COUNT;
     }
 
-    /** Whether records reach user space through the ring buffer (not in count and histogram modes, unless -d or cgroup names). */
+    /** Whether records reach user space through the ring buffer (not in count and histogram modes, unless DNS or cgroup names). */
     public boolean usesRing() {
-        return mode == Mode.LATENCY || mode == Mode.ATTEMPTS || dns || cgroupNames != null;
+        return mode == Mode.LATENCY || mode == Mode.ATTEMPTS || capturesDns() || cgroupNames != null;
     }
 
     /** Whether programs are attached to the cgroup v2 root (which needs CAP_NET_ADMIN). */
     public boolean usesCgroupPrograms() {
-        return usesSockops() || dns;
+        return usesSockops() || capturesDns();
     }
 
     public static final class Builder {
@@ -185,6 +196,7 @@ public final class TraceConfig {
         private int seriesMax = DEFAULT_SERIES_MAX;
         private boolean verbose;
         private Cidrs cidrs;
+        private Peers peers;
         private boolean histogramAttempts;
         private Buckets buckets = Buckets.seconds();
 
@@ -216,6 +228,9 @@ public final class TraceConfig {
 
         /** Histogram mode: key the daddr label by these groups (--cidrs). */
         public Builder cidrs(Cidrs c) { this.cidrs = c; return this; }
+
+        /** Histogram mode with the peer label: keep names here (default: {@link Peers#DEFAULT_MAX} at most). */
+        public Builder peers(Peers p) { this.peers = p; return this; }
 
         /** A power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES} (default: by mode). */
         public Builder ringBytes(int bytes) {

@@ -9,6 +9,7 @@ import dev.tcpconnlat.bpf.PinnedMap;
 import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.event.ConnectCount;
 import dev.tcpconnlat.decode.CountKeyLayout;
+import dev.tcpconnlat.dns.DnsAnswers;
 import dev.tcpconnlat.decode.EventLayout;
 import dev.tcpconnlat.decode.HistKeyLayout;
 import dev.tcpconnlat.decode.HistLayout;
@@ -109,17 +110,38 @@ public final class Tracer implements AutoCloseable {
     private final MemorySegment key = arena.allocate(KEY_SCRATCH, 8);
     private final MemorySegment nextKey = arena.allocate(KEY_SCRATCH, 8);
     private final MemorySegment histValue = arena.allocate(HistLayout.LAYOUT);
+    private final MemorySegment peerKey = arena.allocate(Peers.KEY_LAYOUT);
+    private final MemorySegment peerId = arena.allocate(ValueLayout.JAVA_INT);
     private final long[] reported = new long[LOSSES.length];
     private BpfMap counters;
     private BpfMap events;
     private BpfMap counts;
     private BpfMap hists;
     private BpfMap attempts;
+    private BpfMap peerMap;
+    private BpfMap dnsProgress;
+    /** DNS responses read (the peer label), and what the kernel was last told of it. */
+    private long dnsRead;
+    private long dnsReadPublished;
+    /** Addresses seen unnamed in keys, and when first (the peer label); bounded. */
+    private final Map<String, Long> unnamedSince = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 65_536;
+        }
+    };
+    /** Every record committed to the ring before this time (System.nanoTime) has been handed over. */
+    private volatile long drainedFrom = System.nanoTime();
     private boolean closed;
 
     private Tracer(BpfObject object, TraceConfig config) {
         this.object = object;
         this.config = config;
+    }
+
+    /** What this tracer was started with. */
+    public TraceConfig config() {
+        return config;
     }
 
     /** libbpf loaded and its log callback installed (which also makes every libbpf call's FFM stub, ~60 ms). */
@@ -187,7 +209,7 @@ public final class Tracer implements AutoCloseable {
         // a ring nobody reads (count and histogram modes) needs no memory
         events.setMaxEntries(config.usesRing() ? config.ringBytes() : TraceConfig.MIN_RING_BYTES);
         object.program("handle_sockops").setAutoload(config.usesSockops());
-        object.program("handle_dns_ingress").setAutoload(config.dns());
+        object.program("handle_dns_ingress").setAutoload(config.capturesDns());
         object.program("handle_cgroup_rmdir").setAutoload(config.cgroupNames() != null);
         try {
             object.load();
@@ -196,6 +218,13 @@ public final class Tracer implements AutoCloseable {
             throw new BpfException(e.getMessage() + (libbpf.isEmpty() ? "" : " (" + libbpf + ")"));
         }
         BpfMap dports = object.map("dports");
+        if (config.peers() != null) {
+            peerMap = object.map("peers");
+            dnsProgress = object.map("dns_progress");
+            for (String loopback : List.of("127.0.0.1", "::1")) {
+                namePeer(Peers.mapped(Peers.literal(loopback)), Peers.LOCALHOST_ID);
+            }
+        }
         if (config.cidrs() != null) {
             BpfMap cidrs = object.map("cidrs");
             try (Arena arena = Arena.ofConfined()) {
@@ -247,7 +276,7 @@ public final class Tracer implements AutoCloseable {
         if (config.usesSockops()) {
             cgroupPrograms.add("handle_sockops");
         }
-        if (config.dns()) {
+        if (config.capturesDns()) {
             cgroupPrograms.add("handle_dns_ingress");
         }
         if (cgroupPrograms.isEmpty()) {
@@ -276,10 +305,16 @@ public final class Tracer implements AutoCloseable {
         RecordView view = new RecordView();
         RingBuffer ring = new RingBuffer(events, (data, at, length) -> {
             switch (EventLayout.kind(data, at)) {
-                case EventLayout.DNS_RESPONSE -> listener.onDnsResponse(
-                        data.asSlice(at + EventLayout.DNS_PAYLOAD, EventLayout.u16(data, at + EventLayout.DNS_LEN))
-                                .asByteBuffer(), EventLayout.u16(data, at + EventLayout.DNS_WIRE_LEN),
-                        EventLayout.u64(data, at + EventLayout.DNS_TS_NS));
+                case EventLayout.DNS_RESPONSE -> {
+                    ByteBuffer payload = data.asSlice(at + EventLayout.DNS_PAYLOAD,
+                            EventLayout.u16(data, at + EventLayout.DNS_LEN)).asByteBuffer();
+                    int wireLength = EventLayout.u16(data, at + EventLayout.DNS_WIRE_LEN);
+                    if (config.peers() != null) {
+                        learnPeers(payload.duplicate(), wireLength);
+                        dnsRead++;
+                    }
+                    listener.onDnsResponse(payload, wireLength, EventLayout.u64(data, at + EventLayout.DNS_TS_NS));
+                }
                 case EventLayout.CGROUP_NAMES -> config.cgroupNames().learn(
                         EventLayout.u64(data, at + EventLayout.CGROUP_ID_OF_RECORD), EventLayout.cgroupPath(data, at));
                 case EventLayout.CGROUP_GONE -> listener.onCgroupGone(
@@ -292,7 +327,10 @@ public final class Tracer implements AutoCloseable {
         long interval = DRAIN_INTERVAL_MS * 1_000_000L;
         long reportedAt = System.nanoTime() - interval;
         while (!stop.getAsBoolean()) {
+            long from = System.nanoTime();
             ring.poll(DRAIN_INTERVAL_MS);
+            publishDnsRead();
+            drainedFrom = from;
             listener.onBatchEnd();
             if (System.nanoTime() - reportedAt >= interval) {
                 reportLosses(listener);
@@ -300,6 +338,7 @@ public final class Tracer implements AutoCloseable {
             }
         }
         ring.consume();
+        publishDnsRead();
         listener.onBatchEnd();
         reportLosses(listener);
     }
@@ -445,9 +484,84 @@ public final class Tracer implements AutoCloseable {
         return all;
     }
 
-    /** A histogram or attempts key read from the kernel: daddr as its group's name with --cidrs. */
+    /** A histogram or attempts key read from the kernel: daddr as its group's name with --cidrs, the peer named. */
     private HistogramKey key(MemorySegment k) {
-        return HistKeyLayout.decode(k, config.cidrs() == null ? null : config.cidrs()::name);
+        return HistKeyLayout.decode(k, config.histogramKeyBits(), config.cidrs() == null ? null : config.cidrs()::name,
+                this::peerName);
+    }
+
+    /**
+     * The peer label: the name of the id the kernel keyed by. A key made before the address was
+     * named (id 0) gets the name the peers map has for the address now; if it has none, the
+     * answer may still be waiting in the ring, so the name is null (not known yet) until a drain
+     * of the ring that started after the key was first seen: then it is {@link Peers#UNKNOWN},
+     * also written in the peers map, so that the kernel keys the next connects there by it.
+     */
+    private String peerName(int id, byte[] address) {
+        if (id != 0) {
+            return config.peers().name(id);
+        }
+        byte[] mapped = Peers.mapped(address);
+        MemorySegment.copy(mapped, 0, peerKey, ValueLayout.JAVA_BYTE, 0, 16);
+        if (peerMap.lookup(peerKey, peerId)) {
+            return config.peers().name(peerId.get(ValueLayout.JAVA_INT, 0));
+        }
+        String unnamed = java.util.HexFormat.of().formatHex(mapped);
+        Long seen = unnamedSince.get(unnamed);
+        if (seen == null) {
+            unnamedSince.put(unnamed, System.nanoTime());
+            return null;
+        }
+        if (drainedFrom - seen <= 0) {
+            return null;
+        }
+        unnamedSince.remove(unnamed);
+        peerMap.update(peerKey, unknown(), BpfMap.BPF_ANY);
+        return Peers.UNKNOWN;
+    }
+
+    private MemorySegment unknown() {
+        peerId.set(ValueLayout.JAVA_INT, 0, Peers.UNKNOWN_ID);
+        return peerId;
+    }
+
+    /** The A/AAAA answers of a DNS response: each address is its name's from now on. Unreadable ones are counted. */
+    private synchronized void learnPeers(ByteBuffer payload, int wireLength) {
+        if (closed) {
+            return;
+        }
+        for (DnsAnswers.Answer a : config.peers().answers(payload, wireLength)) {
+            namePeer(Peers.mapped(a.bytes()), config.peers().id(a.name()));
+        }
+    }
+
+    private void namePeer(byte[] mappedAddress, int id) {
+        MemorySegment.copy(mappedAddress, 0, peerKey, ValueLayout.JAVA_BYTE, 0, 16);
+        peerId.set(ValueLayout.JAVA_INT, 0, id);
+        peerMap.update(peerKey, peerId, BpfMap.BPF_ANY);
+    }
+
+    /** The peer label: tells the kernel how many DNS responses have been read (and their answers learned). */
+    private synchronized void publishDnsRead() {
+        if (dnsRead == dnsReadPublished || closed) {
+            return;
+        }
+        counterKey.set(ValueLayout.JAVA_INT, 0, 1);
+        counterValue.set(ValueLayout.JAVA_LONG, 0, dnsRead);
+        dnsProgress.update(counterKey, counterValue, BpfMap.BPF_ANY);
+        dnsReadPublished = dnsRead;
+    }
+
+    /**
+     * Connects the kernel keyed by the destination address, not yet named (the peer label):
+     * while this grows, keys with {@link HistogramKey#peerByAddress} are being made.
+     */
+    public synchronized long unnamedPeers() {
+        if (closed) {
+            return 0;
+        }
+        counterKey.set(ValueLayout.JAVA_INT, 0, LOSSES.length); // enum counter: COUNT_PEER_UNNAMED
+        return counters.lookup(counterKey, counterValue) ? counterValue.get(ValueLayout.JAVA_LONG, 0) : 0;
     }
 
     /** Hands every entry of {@code map} to {@code each}, in the scratch key and {@code value} (valid during the call). */

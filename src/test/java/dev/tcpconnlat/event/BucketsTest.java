@@ -59,7 +59,7 @@ class BucketsTest {
 
     @Test
     void quantilesMaximaAndDifferences() {
-        HistogramKey key = new HistogramKey(0, "", 0, null, 0, Result.OK, 0);
+        HistogramKey key = new HistogramKey(0, "", 0, null, 0, Result.OK, 0, null, false);
         Buckets s = Buckets.seconds();
         long[] before = new long[Buckets.BUCKETS];
         long[] after = new long[Buckets.BUCKETS];

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class Log2TableTest {
-    private static final HistogramKey KEY = new HistogramKey(0, "", 0, null, 0, Result.OK, 0);
+    private static final HistogramKey KEY = new HistogramKey(0, "", 0, null, 0, Result.OK, 0, null, false);
 
     private static LatencyHistogram of(boolean millis, long... latenciesUs) {
         Buckets scale = Buckets.log2(millis ? 1_000_000 : 1_000);

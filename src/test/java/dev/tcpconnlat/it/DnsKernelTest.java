@@ -32,6 +32,8 @@ import org.xbill.DNS.Type;
 /** -d against a real DNS server (dnsmasq) on loopback, real lookups and real connects. */
 class DnsKernelTest {
     static final Duration WAIT = TcpConnLatKernelTest.WAIT;
+    /** How many names dnsmasq also answers (n0.many.tcpconnlat.test ...), each its own address. */
+    static final int MANY = 2000;
     static Process dnsmasq;
 
     @BeforeAll
@@ -39,9 +41,18 @@ class DnsKernelTest {
         if (!Kernel.isRoot()) {
             return;
         }
+        // MANY names, each with its own address (127.1.x.y), for the peer label's bound
+        StringBuilder hosts = new StringBuilder();
+        for (int i = 0; i < MANY; i++) {
+            hosts.append(manyAddress(i)).append(' ').append(manyName(i)).append('\n');
+        }
+        java.nio.file.Path hostsFile = java.nio.file.Files.createTempFile("tcpconnlat-many", ".hosts");
+        hostsFile.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(hostsFile, hosts);
+        hostsFile.toFile().setReadable(true, false); // dnsmasq reads it as nobody
         dnsmasq = new ProcessBuilder("dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=53",
                 "--listen-address=127.0.0.1", "--listen-address=::1", "--bind-interfaces", "--no-resolv",
-                "--no-hosts", "--log-facility=-",
+                "--no-hosts", "--addn-hosts=" + hostsFile, "--log-facility=-",
                 "--host-record=web.tcpconnlat.test,127.0.0.2",
                 "--host-record=v6.tcpconnlat.test,::1")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -182,6 +193,115 @@ class DnsKernelTest {
             assertThat(tool.interrupt()).isZero();
             assertThat(tool.stderr()).isEqualTo("tcpconnlat: 2 DNS responses could not be read "
                     + "(1 malformed, 1 longer than 4096 bytes)\n");
+        }
+    }
+
+    static String manyName(int i) {
+        return "n" + i + ".many.tcpconnlat.test";
+    }
+
+    static String manyAddress(int i) {
+        return "127.1." + (i / 250) + "." + (i % 250 + 1);
+    }
+
+    /**
+     * The peer label, in the exporter and in -H --by peer: a destination is the name whose answer
+     * (from dnsmasq, to this host's look-up) held its address; 127.0.0.1 and ::1 are localhost
+     * until an answer names them; an address no answer named is unknown. A connect made right
+     * after the look-up (before user space has read the answer) counts under the name too.
+     */
+    @Test
+    void peersByDnsName() throws Exception {
+        int port = ExporterKernelTest.freePort();
+        int closed = ExporterKernelTest.freePort();
+        String url = "http://127.0.0.1:" + port + "/metrics";
+        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "peer");
+        try (Tool h = Tool.start("tcpconnlat", "-H", "--by", "peer")) {
+            ExporterKernelTest.await(() -> ExporterKernelTest.get(url) != null, "the exporter serving " + url);
+            java.util.Map<String, Long> before = ExporterKernelTest.refusedCounts(ExporterKernelTest.get(url));
+            Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/::1/" + closed + " 2>/dev/null; true"));
+            lookup("127.0.0.1", "web.tcpconnlat.test", Type.A);
+            Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/127.0.0.2/" + closed + " 2>/dev/null; true"));
+            Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/127.0.0.9/" + closed + " 2>/dev/null; true"));
+            lookup("::1", "v6.tcpconnlat.test", Type.AAAA);
+            Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/::1/" + closed + " 2>/dev/null; true"));
+            java.util.Map<String, Long> expected = java.util.Map.of(
+                    "{family=\"ipv6\",peer=\"localhost\",result=\"refused\"}", 1L,
+                    "{family=\"ipv4\",peer=\"web.tcpconnlat.test\",result=\"refused\"}", 1L,
+                    "{family=\"ipv4\",peer=\"unknown\",result=\"refused\"}", 1L,
+                    "{family=\"ipv6\",peer=\"v6.tcpconnlat.test\",result=\"refused\"}", 1L);
+            java.util.Map<String, Long> added = new java.util.TreeMap<>();
+            for (long deadline = System.nanoTime() + 30_000_000_000L; System.nanoTime() < deadline; sleep(200)) {
+                added.clear();
+                ExporterKernelTest.refusedCounts(ExporterKernelTest.get(url)).forEach((k, v) -> {
+                    long d = v - before.getOrDefault(k, 0L);
+                    if (d != 0) {
+                        added.put(k, d);
+                    }
+                });
+                if (added.keySet().containsAll(expected.keySet())) {
+                    break;
+                }
+            }
+            assertThat(added).isEqualTo(expected);
+            sleep(300);
+            assertThat(h.interrupt()).isZero();
+            List<String> sections = h.lines(Duration.ofMillis(500)).stream().filter(l -> l.startsWith("peer = ")).toList();
+            assertThat(sections).contains("peer = web.tcpconnlat.test", "peer = unknown", "peer = v6.tcpconnlat.test");
+        } finally {
+            exporter.destroy();
+            exporter.waitFor();
+        }
+    }
+
+    /**
+     * 2,000 names in the answers, one connect to each name's address: the exporter keeps the
+     * first --peers.max (default 1,000) names apart and counts the rest under other; every
+     * connect is counted, none dropped.
+     */
+    @Test
+    void peerNamesAreBoundedAndNothingIsDropped() throws Exception {
+        int port = ExporterKernelTest.freePort();
+        int closed = ExporterKernelTest.freePort();
+        String url = "http://127.0.0.1:" + port + "/metrics";
+        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "peer");
+        try {
+            ExporterKernelTest.await(() -> ExporterKernelTest.get(url) != null, "the exporter serving " + url);
+            SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+            resolver.setTimeout(Duration.ofSeconds(2));
+            for (int i = 0; i < MANY; i++) {
+                Message answer = resolver.send(Message.newQuery(org.xbill.DNS.Record.newRecord(
+                        Name.fromString(manyName(i) + "."), Type.A, DClass.IN)));
+                assertThat(answer.getSectionArray(Section.ANSWER)).hasSize(1);
+                try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
+                        java.net.StandardProtocolFamily.INET)) {
+                    c.connect(new InetSocketAddress(InetAddress.getByName(manyAddress(i)), closed));
+                } catch (java.net.ConnectException refused) {
+                    // as meant
+                }
+            }
+            java.util.Map<String, Long> byPeer = new java.util.TreeMap<>();
+            ExporterKernelTest.await(() -> {
+                byPeer.clear();
+                ExporterKernelTest.refusedCounts(ExporterKernelTest.get(url)).forEach((k, v) -> {
+                    Matcher m = Pattern.compile("peer=\"([^\"]*)\"").matcher(k);
+                    if (m.find() && !m.group(1).equals("localhost")) {
+                        byPeer.merge(m.group(1), v, Long::sum);
+                    }
+                });
+                return byPeer.values().stream().mapToLong(Long::longValue).sum() == MANY;
+            }, MANY + " refused connects counted");
+            assertThat(byPeer).hasSize(1000 + 1);
+            assertThat(byPeer.get("other")).isEqualTo(1000L);
+            assertThat(byPeer).containsEntry(manyName(0), 1L).containsEntry(manyName(999), 1L)
+                    .doesNotContainKey(manyName(1000));
+            String body = ExporterKernelTest.get(url);
+            assertThat(body).contains("tcpconnlat_exporter_peer_names 1000.0", "tcpconnlat_exporter_series_dropped_total 0.0",
+                    "tcpconnlat_exporter_peer_names_over_max_total 1000.0",
+                    "tcpconnlat_exporter_dns_responses_lost_total 0.0");
+        } finally {
+            exporter.destroy();
+            exporter.waitFor();
         }
     }
 }

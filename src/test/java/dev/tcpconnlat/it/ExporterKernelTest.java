@@ -317,7 +317,7 @@ class ExporterKernelTest {
     }
 
     /** The refused connects' counts in a scrape's body, by label set. */
-    private static java.util.Map<String, Long> refusedCounts(String body) {
+    static java.util.Map<String, Long> refusedCounts(String body) {
         java.util.Map<String, Long> counts = new java.util.TreeMap<>();
         String prefix = "tcpconnlat_connect_duration_seconds_count";
         body.lines().filter(l -> l.startsWith(prefix + "{") && l.contains("refused")).forEach(l -> {
@@ -417,7 +417,7 @@ class ExporterKernelTest {
         }
     }
 
-    private static void await(java.util.function.BooleanSupplier ok, String what) {
+    static void await(java.util.function.BooleanSupplier ok, String what) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (ok.getAsBoolean()) {
@@ -437,7 +437,7 @@ class ExporterKernelTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             return s.getLocalPort();
         }

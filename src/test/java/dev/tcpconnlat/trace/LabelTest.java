@@ -16,12 +16,12 @@ class LabelTest {
     @Test
     void whereEachLabelIsOffered() {
         assertThat(Label.SELECTABLE).extracting(Label::labelName).containsExactly(
-                "unit", "cgroup", "container_id", "pod_uid", "namespace", "pod", "container", "comm", "daddr", "dport");
-        assertThat(Label.BY).extracting(Label::labelName).containsExactly("unit", "comm", "daddr", "dport", "retransmits");
+                "unit", "cgroup", "container_id", "pod_uid", "namespace", "pod", "container", "comm", "daddr", "dport", "peer");
+        assertThat(Label.BY).extracting(Label::labelName).containsExactly("unit", "comm", "daddr", "dport", "peer", "retransmits");
         assertThat(Label.JSON).extracting(Label::labelName).containsExactly(
                 "unit", "container_id", "pod_uid", "namespace", "pod", "container");
         assertThat(Label.JSON).allMatch(Label::fromCgroup);
-        assertThat(Label.names(Label.BY)).isEqualTo("unit, comm, daddr, dport or retransmits");
+        assertThat(Label.names(Label.BY)).isEqualTo("unit, comm, daddr, dport, peer or retransmits");
     }
 
     @Test
@@ -41,7 +41,7 @@ class LabelTest {
 
     @Test
     void valuesFromTheKeyAndTheCgroup() {
-        HistogramKey k = new HistogramKey(7, "curl", 6, "::1", 443, Result.TIMEDOUT, 5);
+        HistogramKey k = new HistogramKey(7, "curl", 6, "::1", 443, Result.TIMEDOUT, 5, null, false);
         assertThat(Label.RESULT.value(k, null)).isEqualTo("timedout");
         assertThat(Label.FAMILY.value(k, null)).isEqualTo("ipv6");
         assertThat(Label.COMM.value(k, null)).isEqualTo("curl");

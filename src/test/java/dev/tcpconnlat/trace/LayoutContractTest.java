@@ -45,6 +45,7 @@ class LayoutContractTest {
                 Arguments.of("count_key", CountKeyLayout.LAYOUT),
                 Arguments.of("hist_key", HistKeyLayout.LAYOUT),
                 Arguments.of("cidr_key", Cidrs.KEY_LAYOUT),
+                Arguments.of("peer_key", Peers.KEY_LAYOUT),
                 Arguments.of("hist", HistLayout.LAYOUT));
     }
 
