@@ -9,7 +9,6 @@ import dev.tcpconnlat.bpf.PinnedMap;
 import dev.tcpconnlat.bpf.RingBuffer;
 import dev.tcpconnlat.event.ConnectCount;
 import dev.tcpconnlat.decode.CountKeyLayout;
-import dev.tcpconnlat.dns.DnsAnswers;
 import dev.tcpconnlat.decode.EventLayout;
 import dev.tcpconnlat.decode.HistKeyLayout;
 import dev.tcpconnlat.decode.HistLayout;
@@ -110,28 +109,14 @@ public final class Tracer implements AutoCloseable {
     private final MemorySegment key = arena.allocate(KEY_SCRATCH, 8);
     private final MemorySegment nextKey = arena.allocate(KEY_SCRATCH, 8);
     private final MemorySegment histValue = arena.allocate(HistLayout.LAYOUT);
-    private final MemorySegment peerKey = arena.allocate(Peers.KEY_LAYOUT);
-    private final MemorySegment peerId = arena.allocate(ValueLayout.JAVA_INT);
     private final long[] reported = new long[LOSSES.length];
     private BpfMap counters;
     private BpfMap events;
     private BpfMap counts;
     private BpfMap hists;
     private BpfMap attempts;
-    private BpfMap peerMap;
-    private BpfMap dnsProgress;
-    /** DNS responses read (the peer label), and what the kernel was last told of it. */
-    private long dnsRead;
-    private long dnsReadPublished;
-    /** Addresses seen unnamed in keys, and when first (the peer label); bounded. */
-    private final Map<String, Long> unnamedSince = new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > 65_536;
-        }
-    };
-    /** Every record committed to the ring before this time (System.nanoTime) has been handed over. */
-    private volatile long drainedFrom = System.nanoTime();
+    /** The peer label's names, or null. */
+    private PeerNaming peerNaming;
     private boolean closed;
 
     private Tracer(BpfObject object, TraceConfig config) {
@@ -219,11 +204,7 @@ public final class Tracer implements AutoCloseable {
         }
         BpfMap dports = object.map("dports");
         if (config.peers() != null) {
-            peerMap = object.map("peers");
-            dnsProgress = object.map("dns_progress");
-            for (String loopback : List.of("127.0.0.1", "::1")) {
-                namePeer(Peers.mapped(Peers.literal(loopback)), Peers.LOCALHOST_ID);
-            }
+            peerNaming = new PeerNaming(config.peers(), object.map("peers"), object.map("dns_progress"), arena);
         }
         if (config.cidrs() != null) {
             BpfMap cidrs = object.map("cidrs");
@@ -309,9 +290,8 @@ public final class Tracer implements AutoCloseable {
                     ByteBuffer payload = data.asSlice(at + EventLayout.DNS_PAYLOAD,
                             EventLayout.u16(data, at + EventLayout.DNS_LEN)).asByteBuffer();
                     int wireLength = EventLayout.u16(data, at + EventLayout.DNS_WIRE_LEN);
-                    if (config.peers() != null) {
-                        learnPeers(payload.duplicate(), wireLength);
-                        dnsRead++;
+                    if (peerNaming != null) {
+                        peerNaming.learn(payload.duplicate(), wireLength);
                     }
                     listener.onDnsResponse(payload, wireLength, EventLayout.u64(data, at + EventLayout.DNS_TS_NS));
                 }
@@ -329,16 +309,20 @@ public final class Tracer implements AutoCloseable {
         while (!stop.getAsBoolean()) {
             long from = System.nanoTime();
             ring.poll(DRAIN_INTERVAL_MS);
-            publishDnsRead();
-            drainedFrom = from;
+            if (peerNaming != null) {
+                peerNaming.drained(from);
+            }
             listener.onBatchEnd();
             if (System.nanoTime() - reportedAt >= interval) {
                 reportLosses(listener);
                 reportedAt = System.nanoTime();
             }
         }
+        long from = System.nanoTime();
         ring.consume();
-        publishDnsRead();
+        if (peerNaming != null) {
+            peerNaming.drained(from);
+        }
         listener.onBatchEnd();
         reportLosses(listener);
     }
@@ -487,69 +471,7 @@ public final class Tracer implements AutoCloseable {
     /** A histogram or attempts key read from the kernel: daddr as its group's name with --cidrs, the peer named. */
     private HistogramKey key(MemorySegment k) {
         return HistKeyLayout.decode(k, config.histogramKeyBits(), config.cidrs() == null ? null : config.cidrs()::name,
-                this::peerName);
-    }
-
-    /**
-     * The peer label: the name of the id the kernel keyed by. A key made before the address was
-     * named (id 0) gets the name the peers map has for the address now; if it has none, the
-     * answer may still be waiting in the ring, so the name is null (not known yet) until a drain
-     * of the ring that started after the key was first seen: then it is {@link Peers#UNKNOWN},
-     * also written in the peers map, so that the kernel keys the next connects there by it.
-     */
-    private String peerName(int id, byte[] address) {
-        if (id != 0) {
-            return config.peers().name(id);
-        }
-        byte[] mapped = Peers.mapped(address);
-        MemorySegment.copy(mapped, 0, peerKey, ValueLayout.JAVA_BYTE, 0, 16);
-        if (peerMap.lookup(peerKey, peerId)) {
-            return config.peers().name(peerId.get(ValueLayout.JAVA_INT, 0));
-        }
-        String unnamed = java.util.HexFormat.of().formatHex(mapped);
-        Long seen = unnamedSince.get(unnamed);
-        if (seen == null) {
-            unnamedSince.put(unnamed, System.nanoTime());
-            return null;
-        }
-        if (drainedFrom - seen <= 0) {
-            return null;
-        }
-        unnamedSince.remove(unnamed);
-        peerMap.update(peerKey, unknown(), BpfMap.BPF_ANY);
-        return Peers.UNKNOWN;
-    }
-
-    private MemorySegment unknown() {
-        peerId.set(ValueLayout.JAVA_INT, 0, Peers.UNKNOWN_ID);
-        return peerId;
-    }
-
-    /** The A/AAAA answers of a DNS response: each address is its name's from now on. Unreadable ones are counted. */
-    private synchronized void learnPeers(ByteBuffer payload, int wireLength) {
-        if (closed) {
-            return;
-        }
-        for (DnsAnswers.Answer a : config.peers().answers(payload, wireLength)) {
-            namePeer(Peers.mapped(a.bytes()), config.peers().id(a.name()));
-        }
-    }
-
-    private void namePeer(byte[] mappedAddress, int id) {
-        MemorySegment.copy(mappedAddress, 0, peerKey, ValueLayout.JAVA_BYTE, 0, 16);
-        peerId.set(ValueLayout.JAVA_INT, 0, id);
-        peerMap.update(peerKey, peerId, BpfMap.BPF_ANY);
-    }
-
-    /** The peer label: tells the kernel how many DNS responses have been read (and their answers learned). */
-    private synchronized void publishDnsRead() {
-        if (dnsRead == dnsReadPublished || closed) {
-            return;
-        }
-        counterKey.set(ValueLayout.JAVA_INT, 0, 1);
-        counterValue.set(ValueLayout.JAVA_LONG, 0, dnsRead);
-        dnsProgress.update(counterKey, counterValue, BpfMap.BPF_ANY);
-        dnsReadPublished = dnsRead;
+                peerNaming == null ? null : peerNaming::name);
     }
 
     /**
@@ -604,6 +526,9 @@ public final class Tracer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (peerNaming != null) {
+            peerNaming.close();
+        }
         RuntimeException first = null;
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {

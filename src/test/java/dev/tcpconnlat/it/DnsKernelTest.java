@@ -212,13 +212,10 @@ class DnsKernelTest {
      */
     @Test
     void peersByDnsName() throws Exception {
-        int port = ExporterKernelTest.freePort();
         int closed = ExporterKernelTest.freePort();
-        String url = "http://127.0.0.1:" + port + "/metrics";
-        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "peer");
-        try (Tool h = Tool.start("tcpconnlat", "-H", "--by", "peer")) {
-            ExporterKernelTest.await(() -> ExporterKernelTest.get(url) != null, "the exporter serving " + url);
-            java.util.Map<String, Long> before = ExporterKernelTest.refusedCounts(ExporterKernelTest.get(url));
+        try (ExporterKernelTest.Served exporter = ExporterKernelTest.Served.start("--labels", "peer");
+                Tool h = Tool.start("tcpconnlat", "-H", "--by", "peer")) {
+            java.util.Map<String, Long> before = ExporterKernelTest.refusedCounts(exporter.scrape());
             Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/::1/" + closed + " 2>/dev/null; true"));
             lookup("127.0.0.1", "web.tcpconnlat.test", Type.A);
             Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/127.0.0.2/" + closed + " 2>/dev/null; true"));
@@ -230,27 +227,13 @@ class DnsKernelTest {
                     "{family=\"ipv4\",peer=\"web.tcpconnlat.test\",result=\"refused\"}", 1L,
                     "{family=\"ipv4\",peer=\"unknown\",result=\"refused\"}", 1L,
                     "{family=\"ipv6\",peer=\"v6.tcpconnlat.test\",result=\"refused\"}", 1L);
-            java.util.Map<String, Long> added = new java.util.TreeMap<>();
-            for (long deadline = System.nanoTime() + 30_000_000_000L; System.nanoTime() < deadline; sleep(200)) {
-                added.clear();
-                ExporterKernelTest.refusedCounts(ExporterKernelTest.get(url)).forEach((k, v) -> {
-                    long d = v - before.getOrDefault(k, 0L);
-                    if (d != 0) {
-                        added.put(k, d);
-                    }
-                });
-                if (added.keySet().containsAll(expected.keySet())) {
-                    break;
-                }
-            }
-            assertThat(added).isEqualTo(expected);
+            ExporterKernelTest.await(() -> exporter.refusedSince(before).keySet().containsAll(expected.keySet()),
+                    "the four connects under their peers");
+            assertThat(exporter.refusedSince(before)).isEqualTo(expected);
             sleep(300);
             assertThat(h.interrupt()).isZero();
             List<String> sections = h.lines(Duration.ofMillis(500)).stream().filter(l -> l.startsWith("peer = ")).toList();
             assertThat(sections).contains("peer = web.tcpconnlat.test", "peer = unknown", "peer = v6.tcpconnlat.test");
-        } finally {
-            exporter.destroy();
-            exporter.waitFor();
         }
     }
 
@@ -261,12 +244,8 @@ class DnsKernelTest {
      */
     @Test
     void peerNamesAreBoundedAndNothingIsDropped() throws Exception {
-        int port = ExporterKernelTest.freePort();
         int closed = ExporterKernelTest.freePort();
-        String url = "http://127.0.0.1:" + port + "/metrics";
-        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "peer");
-        try {
-            ExporterKernelTest.await(() -> ExporterKernelTest.get(url) != null, "the exporter serving " + url);
+        try (ExporterKernelTest.Served exporter = ExporterKernelTest.Served.start("--labels", "peer")) {
             SimpleResolver resolver = new SimpleResolver("127.0.0.1");
             resolver.setTimeout(Duration.ofSeconds(2));
             for (int i = 0; i < MANY; i++) {
@@ -283,7 +262,7 @@ class DnsKernelTest {
             java.util.Map<String, Long> byPeer = new java.util.TreeMap<>();
             ExporterKernelTest.await(() -> {
                 byPeer.clear();
-                ExporterKernelTest.refusedCounts(ExporterKernelTest.get(url)).forEach((k, v) -> {
+                ExporterKernelTest.refusedCounts(exporter.scrape()).forEach((k, v) -> {
                     Matcher m = Pattern.compile("peer=\"([^\"]*)\"").matcher(k);
                     if (m.find() && !m.group(1).equals("localhost")) {
                         byPeer.merge(m.group(1), v, Long::sum);
@@ -295,13 +274,10 @@ class DnsKernelTest {
             assertThat(byPeer.get("other")).isEqualTo(1000L);
             assertThat(byPeer).containsEntry(manyName(0), 1L).containsEntry(manyName(999), 1L)
                     .doesNotContainKey(manyName(1000));
-            String body = ExporterKernelTest.get(url);
+            String body = exporter.scrape();
             assertThat(body).contains("tcpconnlat_exporter_peer_names 1000.0", "tcpconnlat_exporter_series_dropped_total 0.0",
                     "tcpconnlat_exporter_peer_names_over_max_total 1000.0",
                     "tcpconnlat_exporter_dns_responses_lost_total 0.0");
-        } finally {
-            exporter.destroy();
-            exporter.waitFor();
         }
     }
 }

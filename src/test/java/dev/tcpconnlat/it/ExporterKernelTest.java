@@ -279,40 +279,61 @@ class ExporterKernelTest {
      */
     @Test
     void destinationGroups() throws Exception {
-        int port = freePort();
         int closed = freePort();
-        String url = "http://127.0.0.1:" + port + "/metrics";
-        Process exporter = exporter("127.0.0.1:" + port, "--labels", "daddr",
+        try (Served exporter = Served.start("--labels", "daddr",
                 "--cidrs", "10.0.0.0/8=internal,127.0.0.0/8=loop,127.0.0.0/24=loop24");
-        try (Tool h = Tool.start("tcpconnlat", "-H", "--by", "daddr", "--cidrs", "127.0.0.0/8=loop")) {
-            await(() -> get(url) != null, "the exporter serving " + url);
-            // The await's own refused connects (this JVM dials ::ffff:127.0.0.1 before the exporter
-            // serves) are counted too: compare against the counts after it.
-            java.util.Map<String, Long> before = refusedCounts(get(url));
+                Tool h = Tool.start("tcpconnlat", "-H", "--by", "daddr", "--cidrs", "127.0.0.0/8=loop")) {
+            // The wait for the exporter dialled ::ffff:127.0.0.1 (refused) before it served: count from here.
+            java.util.Map<String, Long> before = refusedCounts(exporter.scrape());
             for (String host : List.of("127.0.0.1", "127.0.1.1", "::ffff:127.0.0.1", "::1")) {
                 Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/" + host + "/" + closed + " 2>/dev/null; true"));
             }
-            await(() -> {
-                String body = get(url);
-                return body != null && body.contains("daddr=\"other\",family=\"ipv6\",result=\"refused\"");
-            }, "the ::1 connect under other");
-            java.util.Map<String, Long> after = refusedCounts(get(url));
-            java.util.Map<String, Long> added = new java.util.TreeMap<>();
-            after.forEach((k, v) -> { long d = v - before.getOrDefault(k, 0L); if (d != 0) added.put(k, d); });
-            assertThat(added).containsExactly(
+            await(() -> exporter.refusedSince(before).containsKey("{daddr=\"other\",family=\"ipv6\",result=\"refused\"}"),
+                    "the ::1 connect under other");
+            assertThat(exporter.refusedSince(before)).containsExactly(
                     java.util.Map.entry("{daddr=\"loop\",family=\"ipv4\",result=\"refused\"}", 1L),
                     java.util.Map.entry("{daddr=\"loop24\",family=\"ipv4\",result=\"refused\"}", 1L),
                     java.util.Map.entry("{daddr=\"loop24\",family=\"ipv6\",result=\"refused\"}", 1L),
                     java.util.Map.entry("{daddr=\"other\",family=\"ipv6\",result=\"refused\"}", 1L));
-            assertThat(after.keySet()).allMatch(k -> k.matches("\\{daddr=\"(loop|loop24|other)\",.*"));
+            assertThat(refusedCounts(exporter.scrape()).keySet()).allMatch(k -> k.matches("\\{daddr=\"(loop|loop24|other)\",.*"));
             TcpConnLatKernelTest.sleep(300);
             assertThat(h.interrupt()).isZero();
             List<String> sections = h.lines(Duration.ofMillis(500)).stream().filter(l -> l.startsWith("daddr = ")).toList();
             assertThat(sections).contains("daddr = loop", "daddr = other");
             assertThat(sections).noneMatch(l -> l.contains("127.0."));
-        } finally {
-            exporter.destroy();
-            exporter.waitFor();
+        }
+    }
+
+    /** An exporter as shipped, serving on a free loopback port: its metrics URL. Closing stops it. */
+    record Served(Process process, String url) implements AutoCloseable {
+        static Served start(String... args) throws IOException {
+            int port = freePort();
+            String url = "http://127.0.0.1:" + port + "/metrics";
+            Served s = new Served(exporter("127.0.0.1:" + port, args), url);
+            await(() -> get(url) != null, "the exporter serving " + url);
+            return s;
+        }
+
+        String scrape() {
+            return get(url);
+        }
+
+        /** What each refused-connect series grew by since {@code before} (series that did not grow left out). */
+        java.util.Map<String, Long> refusedSince(java.util.Map<String, Long> before) {
+            java.util.Map<String, Long> added = new java.util.TreeMap<>();
+            refusedCounts(scrape()).forEach((k, v) -> {
+                long d = v - before.getOrDefault(k, 0L);
+                if (d != 0) {
+                    added.put(k, d);
+                }
+            });
+            return added;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor();
         }
     }
 

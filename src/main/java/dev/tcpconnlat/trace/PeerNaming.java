@@ -1,0 +1,125 @@
+package dev.tcpconnlat.trace;
+
+import dev.tcpconnlat.bpf.BpfMap;
+import dev.tcpconnlat.dns.DnsAnswers;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The peer label's user-space half: writes {@code address -> name id} into the kernel's peers
+ * map from the DNS answers the engine reads, tells the kernel how many responses it has read
+ * (its dns_progress map: while that is behind, the kernel keys connects by address), and names
+ * the keys the kernel made by address.
+ */
+final class PeerNaming {
+    /** Addresses seen unnamed in keys that may stay unnamed: at most this many remembered. */
+    private static final int UNNAMED_MAX = 65_536;
+
+    private final Peers peers;
+    private final BpfMap map;
+    private final BpfMap progress;
+    private final MemorySegment key;
+    private final MemorySegment id;
+    private final MemorySegment readKey;
+    private final MemorySegment readValue;
+    /** DNS responses read, and what the kernel was last told of it. */
+    private long read;
+    private long published;
+    /** Addresses seen unnamed in keys, and when first (System.nanoTime). */
+    private final Map<String, Long> unnamedSince = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > UNNAMED_MAX;
+        }
+    };
+    /** Every record committed to the ring before this time (System.nanoTime) has been handed over. */
+    private long drainedFrom = System.nanoTime();
+    private boolean closed;
+
+    /** {@code arena}: the tracer's, for scratch segments made once. 127.0.0.1 and ::1 start as localhost. */
+    PeerNaming(Peers peers, BpfMap map, BpfMap progress, Arena arena) {
+        this.peers = peers;
+        this.map = map;
+        this.progress = progress;
+        this.key = arena.allocate(Peers.KEY_LAYOUT);
+        this.id = arena.allocate(ValueLayout.JAVA_INT);
+        this.readKey = arena.allocate(ValueLayout.JAVA_INT);
+        this.readValue = arena.allocate(ValueLayout.JAVA_LONG);
+        readKey.set(ValueLayout.JAVA_INT, 0, 1); // dns_progress[1]: read by user space
+        for (String loopback : List.of("127.0.0.1", "::1")) {
+            write(Peers.mapped(Peers.literal(loopback)), Peers.LOCALHOST_ID);
+        }
+    }
+
+    /** A DNS response read from the ring: each of its A/AAAA addresses is its name's from now on. */
+    synchronized void learn(ByteBuffer payload, int wireLength) {
+        read++;
+        if (closed) {
+            return;
+        }
+        for (DnsAnswers.Answer a : peers.answers(payload, wireLength)) {
+            write(Peers.mapped(a.bytes()), peers.id(a.name()));
+        }
+    }
+
+    /** A drain of the ring that started at {@code from} (System.nanoTime) is done: the kernel is told what was read. */
+    synchronized void drained(long from) {
+        drainedFrom = from;
+        if (read == published || closed) {
+            return;
+        }
+        readValue.set(ValueLayout.JAVA_LONG, 0, read);
+        progress.update(readKey, readValue, BpfMap.BPF_ANY);
+        published = read;
+    }
+
+    /**
+     * The name of the id a key was made with. A key made by address (id 0) gets the name the map
+     * has for the address now; if it has none, the answer may still be waiting in the ring, so
+     * the name is null (not known yet) until a drain that started after the key was first seen:
+     * then it is {@link Peers#UNKNOWN}, also written in the map, so that the kernel keys the next
+     * connects there by it.
+     */
+    synchronized String name(int peer, byte[] address) {
+        if (peer != 0) {
+            return peers.name(peer);
+        }
+        if (closed) {
+            return null;
+        }
+        byte[] mapped = Peers.mapped(address);
+        MemorySegment.copy(mapped, 0, key, ValueLayout.JAVA_BYTE, 0, 16);
+        if (map.lookup(key, id)) {
+            return peers.name(id.get(ValueLayout.JAVA_INT, 0));
+        }
+        String unnamed = HexFormat.of().formatHex(mapped);
+        Long seen = unnamedSince.get(unnamed);
+        if (seen == null) {
+            unnamedSince.put(unnamed, System.nanoTime());
+            return null;
+        }
+        if (drainedFrom - seen <= 0) {
+            return null;
+        }
+        unnamedSince.remove(unnamed);
+        write(mapped, Peers.UNKNOWN_ID);
+        return Peers.UNKNOWN;
+    }
+
+    /** No map is written after this (the tracer is closing them). */
+    synchronized void close() {
+        closed = true;
+    }
+
+    private void write(byte[] mappedAddress, int peer) {
+        MemorySegment.copy(mappedAddress, 0, key, ValueLayout.JAVA_BYTE, 0, 16);
+        id.set(ValueLayout.JAVA_INT, 0, peer);
+        map.update(key, id, BpfMap.BPF_ANY);
+    }
+}
