@@ -147,18 +147,24 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
 
     /** --cidrs, or null; {@code needed} is how to make it mean something when {@code usable} is false. */
     static Cidrs cidrs(ParseResult parsed, boolean usable, String needed) {
-        String spec = parsed.matchedOptionValue("--cidrs", null);
-        if (spec == null) {
-            return null;
-        }
-        if (!usable) {
-            throw new ParameterException(parsed.commandSpec().commandLine(), "--cidrs groups the daddr label: " + needed);
-        }
+        String spec = labelOption(parsed, "--cidrs", usable, "groups the daddr label: " + needed);
         try {
-            return Cidrs.read(spec);
+            return spec == null ? null : Cidrs.read(spec);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(parsed.commandSpec().commandLine(), "--cidrs " + e.getMessage());
         }
+    }
+
+    /**
+     * The value of an option that shapes a label, or null when not given; a usage error
+     * ("OPTION WHAT") when it is given but the label is not asked for ({@code usable} false).
+     */
+    private static String labelOption(ParseResult parsed, String option, boolean usable, String what) {
+        String value = parsed.matchedOptionValue(option, null);
+        if (value != null && !usable) {
+            throw new ParameterException(parsed.commandSpec().commandLine(), option + " " + what);
+        }
+        return value;
     }
 
     /** The --peers.max option: both commands offer it, with the peer label. */
@@ -170,12 +176,9 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
 
     /** --peers.max's names, or null; {@code needed} is how to make it mean something when {@code usable} is false. */
     static Peers peers(ParseResult parsed, boolean usable, String needed) {
-        String max = parsed.matchedOptionValue("--peers.max", null);
+        String max = labelOption(parsed, "--peers.max", usable, "bounds the peer label: " + needed);
         if (max == null) {
             return null;
-        }
-        if (!usable) {
-            throw new ParameterException(parsed.commandSpec().commandLine(), "--peers.max bounds the peer label: " + needed);
         }
         if (!max.matches("\\d{1,6}") || Integer.parseInt(max) < 1 || Integer.parseInt(max) > Peers.MAX) {
             throw new ParameterException(parsed.commandSpec().commandLine(), "--peers.max takes a number of names from 1 to "
