@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +17,10 @@ import java.util.Map;
  * the keys the kernel made by address.
  */
 final class PeerNaming {
-    /** Addresses seen unnamed in keys that may stay unnamed: at most this many remembered. */
-    private static final int UNNAMED_MAX = 65_536;
+    /** Addresses remembered in user space, named (twice what the kernel's LRU holds) and unnamed: ~3 MB at most. */
+    private static final int REMEMBERED = 32_768;
+    private static final List<byte[]> LOOPBACK = List.of(Peers.mapped(Peers.literal("127.0.0.1")),
+            Peers.mapped(Peers.literal("::1")));
 
     private final Peers peers;
     private final BpfMap map;
@@ -32,12 +33,15 @@ final class PeerNaming {
     private long read;
     private long published;
     /** Addresses seen unnamed in keys, and when first (System.nanoTime). */
-    private final Map<String, Long> unnamedSince = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > UNNAMED_MAX;
-        }
-    };
+    private final Map<Address, Long> unnamedSince = lru();
+    /** Until an answer names them, 127.0.0.1 and ::1 are localhost. */
+    private final List<Address> loopback = LOOPBACK.stream().map(Address::of).toList();
+    /**
+     * The name id each answered address got, most recently used last: when the kernel's LRU has
+     * let an address go (a host that talks to more than 16,384 addresses), its next connect is
+     * keyed by the address, and named from here, not called unknown.
+     */
+    private final Map<Address, Integer> answered = lru();
     /** Every record committed to the ring before this time (System.nanoTime) has been handed over. */
     private long drainedFrom = System.nanoTime();
     private boolean closed;
@@ -52,8 +56,8 @@ final class PeerNaming {
         this.readKey = arena.allocate(ValueLayout.JAVA_INT);
         this.readValue = arena.allocate(ValueLayout.JAVA_LONG);
         readKey.set(ValueLayout.JAVA_INT, 0, 1); // dns_progress[1]: read by user space
-        for (String loopback : List.of("127.0.0.1", "::1")) {
-            write(Peers.mapped(Peers.literal(loopback)), Peers.LOCALHOST_ID);
+        for (byte[] loopback : LOOPBACK) {
+            write(loopback, Peers.LOCALHOST_ID);
         }
     }
 
@@ -64,7 +68,10 @@ final class PeerNaming {
             return;
         }
         for (DnsAnswers.Answer a : peers.answers(payload, wireLength)) {
-            write(Peers.mapped(a.bytes()), peers.id(a.name()));
+            byte[] mapped = Peers.mapped(a.bytes());
+            int peer = peers.id(a.name());
+            answered.put(Address.of(mapped), peer);
+            write(mapped, peer);
         }
     }
 
@@ -98,7 +105,15 @@ final class PeerNaming {
         if (map.lookup(key, id)) {
             return peers.name(id.get(ValueLayout.JAVA_INT, 0));
         }
-        String unnamed = HexFormat.of().formatHex(mapped);
+        Address unnamed = Address.of(mapped);
+        Integer known = answered.get(unnamed);
+        if (known == null && loopback.contains(unnamed)) {
+            known = Peers.LOCALHOST_ID;
+        }
+        if (known != null) { // the kernel's LRU let it go: back in
+            write(mapped, known);
+            return peers.name(known);
+        }
         Long seen = unnamedSince.get(unnamed);
         if (seen == null) {
             unnamedSince.put(unnamed, System.nanoTime());
@@ -115,6 +130,24 @@ final class PeerNaming {
     /** No map is written after this (the tracer is closing them). */
     synchronized void close() {
         closed = true;
+    }
+
+    /** A map of at most {@link #REMEMBERED} entries that lets the least recently used go. */
+    private static <V> Map<Address, V> lru() {
+        return new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Address, V> eldest) {
+                return size() > REMEMBERED;
+            }
+        };
+    }
+
+    /** 16 bytes of an address as two numbers: a small key. */
+    private record Address(long high, long low) {
+        static Address of(byte[] mapped) {
+            ByteBuffer b = ByteBuffer.wrap(mapped);
+            return new Address(b.getLong(), b.getLong());
+        }
     }
 
     private void write(byte[] mappedAddress, int peer) {
