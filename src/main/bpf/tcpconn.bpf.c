@@ -520,28 +520,12 @@ struct {
 	__type(value, __u32);
 } peers SEC(".maps");
 
-/*
- * BY_PEER: DNS responses sent to user space [0], and read by it [1] (user space writes [1]
- * after each batch). While they differ, an answer may be on its way that names an address
- * anew: connects are then keyed by the address, for user space to name once it has read it.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} dns_progress SEC(".maps");
-
 /* The name id of a destination, 0 when user space has not named its address (yet). */
 static __always_inline __u32 peer_of(const struct sock *sk, __u16 family)
 {
 	struct peer_key k = {};
-	__u32 sent_key = 0, read_key = 1, *peer;
-	__u64 *sent = bpf_map_lookup_elem(&dns_progress, &sent_key);
-	__u64 *read = bpf_map_lookup_elem(&dns_progress, &read_key);
+	__u32 *peer;
 
-	if (!sent || !read || *sent != *read)
-		return 0;
 	daddr_mapped(sk, family, k.addr);
 	peer = bpf_map_lookup_elem(&peers, &k);
 	return peer ? *peer : 0;
@@ -811,6 +795,76 @@ done:
  * copy the start of its payload for user space to parse. Always lets the packet through.
  * The data starts at the IP header.
  */
+/* A name that cannot be walked (see skip_name). */
+#define DNS_BAD_NAME 0xffffffffu
+
+/*
+ * The offset past the DNS name at off (from the start of the DNS message at base in the
+ * packet): labels, ended by a zero or a compression pointer. A global function: the verifier
+ * checks it once, not at every call in the walk below (it could not prune those paths).
+ */
+__attribute__((noinline)) __u32 skip_name(struct __sk_buff *skb, __u32 base, __u32 len, __u32 off)
+{
+	for (int i = 0; i < 64; i++) {
+		__u8 b;
+
+		if (off >= len || bpf_skb_load_bytes(skb, base + off, &b, 1))
+			return DNS_BAD_NAME;
+		if (b == 0)
+			return off + 1;
+		if ((b & 0xc0) == 0xc0)
+			return off + 2;
+		off += b + 1;
+	}
+	return DNS_BAD_NAME;
+}
+
+/*
+ * BY_PEER: the A and AAAA addresses of a response (its first 16 answers) are taken out of the
+ * peers map as it goes by, before the process that asked can read it: until user space has
+ * read the answer and written the name, connects to them are keyed by the address (and named
+ * then), never by the name an older answer gave the address. The walk stops at a response that
+ * is not one question and its answers (user space skips those too).
+ */
+__attribute__((noinline)) int forget_answered(struct __sk_buff *skb, __u32 base, __u32 len)
+{
+	struct peer_key k = {};
+	__u8 h[12];
+	__u32 off, answers;
+
+	if (len < 12 || bpf_skb_load_bytes(skb, base, h, 12) || !(h[2] & 0x80) || h[4] != 0 || h[5] != 1)
+		return 0;
+	answers = (__u32)h[6] << 8 | h[7];
+	off = skip_name(skb, base, len, 12);
+	if (off == DNS_BAD_NAME)
+		return 0;
+	off += 4; /* QTYPE, QCLASS */
+	for (int a = 0; a < 16 && a < answers; a++) {
+		__u16 type, rdlen;
+
+		off = skip_name(skb, base, len, off);
+		if (off == DNS_BAD_NAME || off + 10 > len || bpf_skb_load_bytes(skb, base + off, h, 10))
+			return 0;
+		type = (__u16)h[0] << 8 | h[1];
+		rdlen = (__u16)h[8] << 8 | h[9];
+		off += 10;
+		if (type == 1 && rdlen == 4) { /* A: kept v4-mapped */
+			__builtin_memset(k.addr, 0, 10);
+			k.addr[10] = 0xff;
+			k.addr[11] = 0xff;
+			if (bpf_skb_load_bytes(skb, base + off, &k.addr[12], 4))
+				return 0;
+			bpf_map_delete_elem(&peers, &k);
+		} else if (type == 28 && rdlen == 16) { /* AAAA */
+			if (bpf_skb_load_bytes(skb, base + off, k.addr, 16))
+				return 0;
+			bpf_map_delete_elem(&peers, &k);
+		}
+		off += rdlen;
+	}
+	return 0;
+}
+
 SEC("cgroup_skb/ingress")
 int handle_dns_ingress(struct __sk_buff *skb)
 {
@@ -848,6 +902,8 @@ int handle_dns_ingress(struct __sk_buff *skb)
 	if (len < 1 || len > DNS_MAX_PAYLOAD)
 		return 1;
 
+	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_PEER))
+		forget_answered(skb, l4 + 8, wire_len);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_up(LOST_DNS);
@@ -861,13 +917,6 @@ int handle_dns_ingress(struct __sk_buff *skb)
 	}
 	e->len = len;
 	e->wire_len = wire_len;
-	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_PEER)) {
-		__u32 sent_key = 0;
-		__u64 *sent = bpf_map_lookup_elem(&dns_progress, &sent_key);
-
-		if (sent)
-			__sync_fetch_and_add(sent, 1);
-	}
 	bpf_ringbuf_submit(e, 0);
 	return 1;
 }

@@ -122,7 +122,8 @@ public final class ConnectMetrics implements MultiCollector {
     /**
      * Called from the engine's loop: takes the keys of removed cgroups out of the kernel's maps
      * (once a second, or at once when many are waiting: a burst of short-lived cgroups must not
-     * fill the maps) and, once a second, when a map is nearly full, the idle ones.
+     * fill the maps), folds keys made by address into their peer's (the same way), and, once a
+     * second, when a map is nearly full, takes the idle ones out.
      */
     public synchronized void maintain() {
         long now = System.nanoTime();
@@ -132,14 +133,12 @@ public final class ConnectMetrics implements MultiCollector {
             gone.clear();
             removedWithCgroup += retire(tracer.remove(k -> ids.contains(k.cgroupId())), now);
         }
-        if (!second) {
-            return;
-        }
-        lastMaintain = now;
         long unnamed = labels.contains(Label.PEER) ? tracer.unnamedPeers() : 0;
-        if (unnamed > unnamedBefore || unsettled > 0) {
+        if (unnamed - unnamedBefore >= tracer.seriesCapacity() / 16
+                || second && (unnamed > unnamedBefore || unsettled > 0)) {
             // keys made before the destination's name was known: folded into the name's series
-            // once it is (those still waiting for theirs stay, and are not served, until then)
+            // once it is (those still waiting for theirs stay, and are not served, until then);
+            // at once when many were made (a burst of new addresses must not fill the maps)
             unnamedBefore = unnamed;
             int[] waiting = {0};
             removedNamed += retire(tracer.remove(k -> {
@@ -150,6 +149,10 @@ public final class ConnectMetrics implements MultiCollector {
             }), now);
             unsettled = waiting[0];
         }
+        if (!second) {
+            return;
+        }
+        lastMaintain = now;
         int capacity = tracer.seriesCapacity();
         long lost = tracer.lost(Loss.HIST) + tracer.lost(Loss.ATTEMPTS);
         if (Math.max(histogramEntries, attemptEntries) >= NEARLY_FULL * capacity || lost > lostBefore) {

@@ -12,9 +12,9 @@ import java.util.Map;
 
 /**
  * The peer label's user-space half: writes {@code address -> name id} into the kernel's peers
- * map from the DNS answers the engine reads, tells the kernel how many responses it has read
- * (its dns_progress map: while that is behind, the kernel keys connects by address), and names
- * the keys the kernel made by address.
+ * map from the DNS answers the engine reads, and names the keys the kernel made by address (an
+ * address the map does not have: never answered, let go by its LRU, or taken out by the kernel
+ * as a new answer for it went by, until that answer is read here).
  */
 final class PeerNaming {
     /** Addresses remembered in user space, named (twice what the kernel's LRU holds) and unnamed: ~3 MB at most. */
@@ -24,14 +24,8 @@ final class PeerNaming {
 
     private final Peers peers;
     private final BpfMap map;
-    private final BpfMap progress;
     private final MemorySegment key;
     private final MemorySegment id;
-    private final MemorySegment readKey;
-    private final MemorySegment readValue;
-    /** DNS responses read, and what the kernel was last told of it. */
-    private long read;
-    private long published;
     /** Addresses seen unnamed in keys, and when first (System.nanoTime). */
     private final Map<Address, Long> unnamedSince = lru();
     /** Until an answer names them, 127.0.0.1 and ::1 are localhost. */
@@ -47,15 +41,11 @@ final class PeerNaming {
     private boolean closed;
 
     /** {@code arena}: the tracer's, for scratch segments made once. 127.0.0.1 and ::1 start as localhost. */
-    PeerNaming(Peers peers, BpfMap map, BpfMap progress, Arena arena) {
+    PeerNaming(Peers peers, BpfMap map, Arena arena) {
         this.peers = peers;
         this.map = map;
-        this.progress = progress;
         this.key = arena.allocate(Peers.KEY_LAYOUT);
         this.id = arena.allocate(ValueLayout.JAVA_INT);
-        this.readKey = arena.allocate(ValueLayout.JAVA_INT);
-        this.readValue = arena.allocate(ValueLayout.JAVA_LONG);
-        readKey.set(ValueLayout.JAVA_INT, 0, 1); // dns_progress[1]: read by user space
         for (byte[] loopback : LOOPBACK) {
             write(loopback, Peers.LOCALHOST_ID);
         }
@@ -63,7 +53,6 @@ final class PeerNaming {
 
     /** A DNS response read from the ring: each of its A/AAAA addresses is its name's from now on. */
     synchronized void learn(ByteBuffer payload, int wireLength) {
-        read++;
         if (closed) {
             return;
         }
@@ -75,23 +64,18 @@ final class PeerNaming {
         }
     }
 
-    /** A drain of the ring that started at {@code from} (System.nanoTime) is done: the kernel is told what was read. */
+    /** A drain of the ring that started at {@code from} (System.nanoTime) is done. */
     synchronized void drained(long from) {
         drainedFrom = from;
-        if (read == published || closed) {
-            return;
-        }
-        readValue.set(ValueLayout.JAVA_LONG, 0, read);
-        progress.update(readKey, readValue, BpfMap.BPF_ANY);
-        published = read;
     }
 
     /**
      * The name of the id a key was made with. A key made by address (id 0) gets the name the map
-     * has for the address now; if it has none, the answer may still be waiting in the ring, so
-     * the name is null (not known yet) until a drain that started after the key was first seen:
-     * then it is {@link Peers#UNKNOWN}, also written in the map, so that the kernel keys the next
-     * connects there by it.
+     * has for the address now; if it has none, its answer may still be waiting in the ring, so
+     * the name is null (not known yet) until a drain that started after the key was first seen.
+     * Then it is the name the address last got from an answer (the kernel's LRU may have let it
+     * go), localhost for 127.0.0.1 and ::1, else {@link Peers#UNKNOWN}; written in the map, so
+     * that the kernel keys the next connects there by it.
      */
     synchronized String name(int peer, byte[] address) {
         if (peer != 0) {
@@ -106,14 +90,6 @@ final class PeerNaming {
             return peers.name(id.get(ValueLayout.JAVA_INT, 0));
         }
         Address unnamed = Address.of(mapped);
-        Integer known = answered.get(unnamed);
-        if (known == null && loopback.contains(unnamed)) {
-            known = Peers.LOCALHOST_ID;
-        }
-        if (known != null) { // the kernel's LRU let it go: back in
-            write(mapped, known);
-            return peers.name(known);
-        }
         Long seen = unnamedSince.get(unnamed);
         if (seen == null) {
             unnamedSince.put(unnamed, System.nanoTime());
@@ -123,8 +99,10 @@ final class PeerNaming {
             return null;
         }
         unnamedSince.remove(unnamed);
-        write(mapped, Peers.UNKNOWN_ID);
-        return Peers.UNKNOWN;
+        Integer known = answered.get(unnamed);
+        int named = known != null ? known : loopback.contains(unnamed) ? Peers.LOCALHOST_ID : Peers.UNKNOWN_ID;
+        write(mapped, named);
+        return peers.name(named);
     }
 
     /** No map is written after this (the tracer is closing them). */

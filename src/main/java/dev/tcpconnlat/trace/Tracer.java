@@ -204,7 +204,7 @@ public final class Tracer implements AutoCloseable {
         }
         BpfMap dports = object.map("dports");
         if (config.peers() != null) {
-            peerNaming = new PeerNaming(config.peers(), object.map("peers"), object.map("dns_progress"), arena);
+            peerNaming = new PeerNaming(config.peers(), object.map("peers"), arena);
         }
         if (config.cidrs() != null) {
             BpfMap cidrs = object.map("cidrs");
