@@ -510,8 +510,9 @@ static __always_inline __u32 daddr_group(const struct sock *sk, __u16 family)
 
 /*
  * BY_PEER: destination addresses -> name ids, written by user space from the DNS answers it
- * reads (the -d capture), with 127.0.0.1 and ::1 as localhost; an LRU, so addresses no longer
- * connected to make room.
+ * reads (the -d capture), with 127.0.0.1 and ::1 as localhost, and taken out by the DNS program
+ * when a new answer names them (forget_answered); an LRU, so addresses no longer connected to
+ * make room. One entry when the label is not asked for (user space sets it).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -783,18 +784,13 @@ done:
 	return 1;
 }
 
-/* ==== DNS: responses copied for user space (-d) ======================================== */
+/* ==== DNS: responses copied for user space (-d, the peer label) ========================= */
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define IPPROTO_UDP 17
 #define DNS_PORT 53
 
-/*
- * Every UDP datagram from port 53 that reaches a socket (cgroup v2 root, so all of them):
- * copy the start of its payload for user space to parse. Always lets the packet through.
- * The data starts at the IP header.
- */
 /* A name that cannot be walked (see skip_name). */
 #define DNS_BAD_NAME 0xffffffffu
 
@@ -865,6 +861,11 @@ __attribute__((noinline)) int forget_answered(struct __sk_buff *skb, __u32 base,
 	return 0;
 }
 
+/*
+ * Every UDP datagram from port 53 that reaches a socket (cgroup v2 root, so all of them):
+ * copy the start of its payload for user space to parse. Always lets the packet through.
+ * The data starts at the IP header.
+ */
 SEC("cgroup_skb/ingress")
 int handle_dns_ingress(struct __sk_buff *skb)
 {

@@ -193,6 +193,9 @@ public final class Tracer implements AutoCloseable {
         attempts.setMaxEntries(config.seriesMax());
         // a ring nobody reads (count and histogram modes) needs no memory
         events.setMaxEntries(config.usesRing() ? config.ringBytes() : TraceConfig.MIN_RING_BYTES);
+        if (config.peers() == null) { // an LRU map is preallocated: ~1.3 MB of kernel memory for nothing
+            object.map("peers").setMaxEntries(1);
+        }
         object.program("handle_sockops").setAutoload(config.usesSockops());
         object.program("handle_dns_ingress").setAutoload(config.capturesDns());
         object.program("handle_cgroup_rmdir").setAutoload(config.cgroupNames() != null);
