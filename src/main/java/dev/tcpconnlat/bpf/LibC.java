@@ -52,8 +52,6 @@ public final class LibC {
 
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
-    /** INET6_ADDRSTRLEN */
-    public static final int ADDRSTRLEN = 46;
     private static final int O_RDONLY = 0;
     private static final int O_DIRECTORY = 0200000;
     private static final int O_CLOEXEC = 02000000;
@@ -71,7 +69,7 @@ public final class LibC {
 
     /**
      * inet_ntop(3) of the 4- or 16-byte address in {@code src} into {@code dst} (at least
-     * {@link #ADDRSTRLEN} bytes), both native. Returns the text's length; allocates nothing.
+     * INET6_ADDRSTRLEN, 46 bytes, for any address), both native. Returns the text's length; allocates nothing.
      */
     public static int inetNtop(int family, MemorySegment src, MemorySegment dst) {
         try {

@@ -1,6 +1,7 @@
 package dev.tcpconnlat.decode;
 
 import dev.tcpconnlat.bpf.LibC;
+import dev.tcpconnlat.event.EventView;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,18 +23,18 @@ public final class Addresses {
     private final long[] high = new long[SLOTS];
     private final long[] low = new long[SLOTS];
     private final int[] families = new int[SLOTS]; // 0: empty slot
-    private final byte[][] ascii = new byte[SLOTS][LibC.ADDRSTRLEN];
+    private final byte[][] ascii = new byte[SLOTS][EventView.ADDRSTRLEN];
     private final int[] length = new int[SLOTS];
 
     public Addresses() {
         Arena arena = Arena.ofAuto();
         raw = arena.allocate(16);
-        text = arena.allocate(LibC.ADDRSTRLEN);
+        text = arena.allocate(EventView.ADDRSTRLEN);
     }
 
     /**
      * Writes the text of the 4- or 16-byte address at {@code offset} of {@code src} into
-     * {@code dst} (ASCII, at least {@link LibC#ADDRSTRLEN} bytes); returns its length. Allocates nothing.
+     * {@code dst} (ASCII, at least {@link EventView#ADDRSTRLEN} bytes); returns its length. Allocates nothing.
      */
     public int format(int family, byte[] src, int offset, byte[] dst) {
         int size = family == LibC.AF_INET ? 4 : 16;
@@ -56,7 +57,7 @@ public final class Addresses {
     }
 
     public static String of(int family, byte[] src, int offset) {
-        byte[] text = new byte[LibC.ADDRSTRLEN];
+        byte[] text = new byte[EventView.ADDRSTRLEN];
         return new String(text, 0, SHARED.get().format(family, src, offset, text), StandardCharsets.US_ASCII);
     }
 
