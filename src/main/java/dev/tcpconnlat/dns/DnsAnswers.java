@@ -3,6 +3,7 @@ package dev.tcpconnlat.dns;
 import dev.tcpconnlat.decode.Addresses;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.ARecord;
@@ -17,7 +18,27 @@ public final class DnsAnswers {
     /** One answered address (as inet_ntop writes it, and its 4 or 16 bytes) and the name that was asked for. */
     public record Answer(String address, String name, byte[] bytes) {}
 
+    /** A response the kernel copied only the start of: longer on the wire than the copy. */
+    public static final class TooLong extends IOException {
+        TooLong(int wireLength, int copied) {
+            super("a response of " + wireLength + " bytes, " + copied + " of them copied");
+        }
+    }
+
     private DnsAnswers() {}
+
+    /**
+     * The answers of a response as the kernel copied it ({@code wireLength}: its length on the
+     * wire): {@link TooLong} when the copy is cut short, IOException when it does not parse.
+     */
+    public static List<Answer> read(ByteBuffer payload, int wireLength) throws IOException {
+        if (wireLength > payload.remaining()) {
+            throw new TooLong(wireLength, payload.remaining());
+        }
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
+        return parse(bytes);
+    }
 
     /**
      * Parses a response's UDP payload. Like bcc: only responses to exactly one question, and

@@ -34,17 +34,13 @@ public final class DnsCache {
      * over what was copied) or that does not parse is skipped and counted.
      */
     public void onResponse(ByteBuffer payload, int wireLength, long answeredNs) {
-        if (wireLength > payload.remaining()) {
-            tooLong++;
-            return;
-        }
-        byte[] bytes = new byte[payload.remaining()];
-        payload.get(bytes);
         try {
-            for (DnsAnswers.Answer a : DnsAnswers.parse(bytes)) {
+            for (DnsAnswers.Answer a : DnsAnswers.read(payload, wireLength)) {
                 byAddress.remove(a.address()); // re-insert: the newest answer is the last evicted
                 byAddress.put(a.address(), new Entry(a.name(), answeredNs));
             }
+        } catch (DnsAnswers.TooLong e) {
+            tooLong++;
         } catch (IOException e) {
             malformed++;
         }

@@ -91,30 +91,12 @@ public final class Peers {
 
     /** The A/AAAA answers of a response ({@code wireLength}: its length on the wire); none if it cannot be read (counted). */
     synchronized List<DnsAnswers.Answer> answers(ByteBuffer payload, int wireLength) {
-        if (wireLength > payload.remaining()) {
-            unreadable++;
-            return List.of();
-        }
-        byte[] bytes = new byte[payload.remaining()];
-        payload.get(bytes);
         try {
-            return DnsAnswers.parse(bytes);
-        } catch (IOException e) {
+            return DnsAnswers.read(payload, wireLength);
+        } catch (IOException e) { // cut short or malformed
             unreadable++;
             return List.of();
         }
-    }
-
-    /** An address as the kernel's peers map keys it: 16 bytes, IPv4 ones v4-mapped (::ffff:a.b.c.d). */
-    static byte[] mapped(byte[] address) {
-        if (address.length == 16) {
-            return address;
-        }
-        byte[] a = new byte[16];
-        a[10] = (byte) 0xff;
-        a[11] = (byte) 0xff;
-        System.arraycopy(address, 0, a, 12, 4);
-        return a;
     }
 
     /** The bytes of an address literal (no look-up). */
