@@ -102,14 +102,9 @@ public final class Cidrs {
                 throw new IllegalArgumentException("the prefix length of " + literal + " is 0 to " + max + ", not '"
                         + entry.substring(slash + 1, eq).strip() + "'");
             }
-            byte[] address = new byte[16];
-            if (raw.length == 4) { // v4-mapped: ::ffff:a.b.c.d
-                address[10] = (byte) 0xff;
-                address[11] = (byte) 0xff;
-                System.arraycopy(raw, 0, address, 12, 4);
+            byte[] address = MappedAddress.of(raw);
+            if (raw.length == 4) { // the prefix of ::ffff:a.b.c.d
                 bits += 96;
-            } else {
-                System.arraycopy(raw, 0, address, 0, 16);
             }
             for (int i = bits; i < 128; i++) { // host bits off, as the trie compares only the prefix
                 address[i / 8] &= (byte) ~(0x80 >> (i % 8));

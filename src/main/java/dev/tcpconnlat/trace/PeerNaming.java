@@ -19,8 +19,8 @@ import java.util.Map;
 final class PeerNaming {
     /** Addresses remembered in user space, named (twice what the kernel's LRU holds) and unnamed: ~3 MB at most. */
     private static final int REMEMBERED = 32_768;
-    private static final List<byte[]> LOOPBACK = List.of(Peers.mapped(Peers.literal("127.0.0.1")),
-            Peers.mapped(Peers.literal("::1")));
+    private static final List<byte[]> LOOPBACK = List.of(MappedAddress.of(Peers.literal("127.0.0.1")),
+            MappedAddress.of(Peers.literal("::1")));
 
     private final Peers peers;
     private final BpfMap map;
@@ -57,7 +57,7 @@ final class PeerNaming {
             return;
         }
         for (DnsAnswers.Answer a : peers.answers(payload, wireLength)) {
-            byte[] mapped = Peers.mapped(a.bytes());
+            byte[] mapped = MappedAddress.of(a.bytes());
             int peer = peers.id(a.name());
             answered.put(Address.of(mapped), peer);
             write(mapped, peer);
@@ -84,7 +84,7 @@ final class PeerNaming {
         if (closed) {
             return null;
         }
-        byte[] mapped = Peers.mapped(address);
+        byte[] mapped = MappedAddress.of(address);
         MemorySegment.copy(mapped, 0, key, ValueLayout.JAVA_BYTE, 0, 16);
         if (map.lookup(key, id)) {
             return peers.name(id.get(ValueLayout.JAVA_INT, 0));

@@ -348,11 +348,7 @@ public final class Tracer implements AutoCloseable {
 
     /** How many times the kernel side gave up in this way, in all (0 once closed). */
     public synchronized long lost(Loss loss) {
-        if (closed) {
-            return 0;
-        }
-        counterKey.set(ValueLayout.JAVA_INT, 0, loss.ordinal());
-        return counters.lookup(counterKey, counterValue) ? counterValue.get(ValueLayout.JAVA_LONG, 0) : 0;
+        return counter(loss.ordinal());
     }
 
     /** Count mode: the in-kernel table, most connects first. */
@@ -482,10 +478,15 @@ public final class Tracer implements AutoCloseable {
      * while this grows, keys with {@link HistogramKey#peerByAddress} are being made.
      */
     public synchronized long unnamedPeers() {
+        return counter(LOSSES.length); // enum counter: COUNT_PEER_UNNAMED, after the losses
+    }
+
+    /** The kernel's counters map at {@code index} (enum loss, then enum counter); 0 once closed. */
+    private long counter(int index) {
         if (closed) {
             return 0;
         }
-        counterKey.set(ValueLayout.JAVA_INT, 0, LOSSES.length); // enum counter: COUNT_PEER_UNNAMED
+        counterKey.set(ValueLayout.JAVA_INT, 0, index);
         return counters.lookup(counterKey, counterValue) ? counterValue.get(ValueLayout.JAVA_LONG, 0) : 0;
     }
 
