@@ -50,7 +50,7 @@ class ChurnKernelTest {
 
     @Test
     void removedCgroupsAreNamedLeaveTheMapsAndTheirSeriesExpireAfterTheGrace() throws Exception {
-        int port = freePort();
+        int port = ExporterKernelTest.freePort();
         String metrics = "http://127.0.0.1:" + port + "/metrics";
         Path root = cgroupRoot();
         Path twice = root.resolve("tcpconnlat-twice.scope");
@@ -100,7 +100,7 @@ class ChurnKernelTest {
     /** A map nearly full of keys nobody uses any more (here: ports) makes room: idle keys leave after the grace. */
     @Test
     void idleKeysLeaveANearlyFullMap() throws Exception {
-        int port = freePort();
+        int port = ExporterKernelTest.freePort();
         String metrics = "http://127.0.0.1:" + port + "/metrics";
         Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "dport", "--series.max", "64",
                 "--series.grace", "2s");
@@ -137,7 +137,7 @@ class ChurnKernelTest {
                 logs.resolve("pods/shop_cart-7d9f8b6c5-x2x4z_" + UID + "/server/0.log"));
         Files.createSymbolicLink(logs.resolve("containers/nightly-29044_batch_job-" + id2 + ".log"),
                 logs.resolve("pods/batch_nightly-29044_" + uid2 + "/job/0.log"));
-        int port = freePort();
+        int port = ExporterKernelTest.freePort();
         String metrics = "http://127.0.0.1:" + port + "/metrics";
         Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--labels", "namespace,pod,container,pod_uid",
                 "--kubelet.log-dir", logs.toString());
@@ -193,7 +193,7 @@ class ChurnKernelTest {
     @Test
     void programRunsAndTimeWhenTheKernelCountsThem() throws Exception {
         String before = Files.readString(Path.of("/proc/sys/kernel/bpf_stats_enabled")).trim();
-        int port = freePort();
+        int port = ExporterKernelTest.freePort();
         String metrics = "http://127.0.0.1:" + port + "/metrics";
         Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port);
         try (Listener server = new Listener("127.0.0.1")) {
@@ -264,9 +264,4 @@ class ChurnKernelTest {
         throw new AssertionError("waited 30 s for " + what.get());
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -54,7 +54,7 @@ class ExporterTlsKernelTest {
                 basic_auth_users:
                   prometheus: '%s'
                 """.formatted(hash));
-        int port = freePort();
+        int port = ExporterKernelTest.freePort();
         String url = "https://localhost:" + port;
         Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--web.config.file", web.toString());
         try {
@@ -97,7 +97,7 @@ class ExporterTlsKernelTest {
                         static_configs:
                           - targets: ['localhost:%2$d']
                     """.formatted(dir, port));
-            int promPort = freePort();
+            int promPort = ExporterKernelTest.freePort();
             Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
                     "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + promPort)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
@@ -142,7 +142,7 @@ class ExporterTlsKernelTest {
             Path web = dir.resolve("bad.yml");
             Files.writeString(web, body + "\n");
             Process p = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
-                    "127.0.0.1:" + freePort(), "--web.config.file", web.toString())).redirectErrorStream(true).start();
+                    "127.0.0.1:" + ExporterKernelTest.freePort(), "--web.config.file", web.toString())).redirectErrorStream(true).start();
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(body).isTrue();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.exitValue()).as(body + ": " + out).isEqualTo(1);
@@ -187,9 +187,4 @@ class ExporterTlsKernelTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }
