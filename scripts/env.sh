@@ -41,7 +41,10 @@ find_jdk25() {
 # Builds the jar when it is missing or older than the sources; retrains the AOT cache when it
 # is older than the jar (any Maven build, e.g. the tests, rewrites the jar and so voids it).
 # Two launchers started at once (tcpconnlat and tcpconnect on first use) build only once.
+# TCPCONNLAT_PREBUILT=1 (scripts/kernels' VMs, which share the host's checkout read-only): use
+# the jar as it is.
 ensure_built() {
+  [ "${TCPCONNLAT_PREBUILT:-}" = 1 ] && [ -f "$JAR" ] && return 0
   jar_fresh && aot_fresh && return 0
   mkdir -p "$ROOT/target"
   (

@@ -6,7 +6,8 @@
  * kprobes, no fentry), and for tcpconnect and -d, programs on the cgroup v2 root.
  *
  *  CLOSE -> SYN_SENT   runs in the connecting task: filter it, and keep who it is
- *                      (pid, tid, uid, comm, cgroup, time) in a map of connects in flight;
+ *                      (pid, tid, uid, comm, cgroup, time) in a map of connects in flight
+ *                      (keyed by the socket's address);
  *                      the exporter counts the attempt here. The source port is still 0.
  *  TCP_CONNECT_CB      (sockops, tcpconnect only) runs in the same task once the source port
  *                      is chosen, just before the SYN leaves: report or count the attempt.
@@ -86,13 +87,11 @@ struct {
 } identities SEC(".maps");
 
 /*
- * The key of a socket's identity: its address; for tcpconnect, whose sockops program has no
- * address of the socket to give, its cookie (a tracing program may read it since Linux 5.12).
+ * The key of a socket's identity: its address. tcpconnect's sockops program has the same
+ * pointer in ctx->sk (Linux 5.10 has it; a socket cookie, read in a tracing program, needs 5.12).
  */
-static __always_inline __u64 identity_key(const struct sock *sk)
+static __always_inline __u64 identity_key(const void *sk)
 {
-	if (cfg.mode == MODE_ATTEMPTS || cfg.mode == MODE_COUNT)
-		return bpf_get_socket_cookie((void *)sk);
 	return (__u64)sk;
 }
 
@@ -557,9 +556,18 @@ static __always_inline void fill_hist_key(struct hist_key *key, const struct soc
 	}
 }
 
-/* Raises *max to value unless it is already as high (a compare-and-exchange loop, bounded). */
-static __always_inline void raise_max(__u64 *max, __u64 value)
+/*
+ * Raises *max to value unless it is already as high: a compare-and-exchange loop, bounded.
+ * Without cmpxchg (KERNEL_VARIANT, before 5.12) a plain store: two connects of one key
+ * answered at the same instant on two CPUs may keep the lower of their latencies.
+ */
+static __always_inline void raise_max(__u64 *max, __u64 value, bool cmpxchg)
 {
+	if (!cmpxchg) {
+		if (value > *max)
+			*max = value;
+		return;
+	}
 	for (int i = 0; i < 8; i++) {
 		__u64 old = *max;
 
@@ -569,7 +577,7 @@ static __always_inline void raise_max(__u64 *max, __u64 value)
 }
 
 static __always_inline void aggregate(const struct sock *sk, __u16 family, const struct identity *id,
-				      __u16 result, __u64 latency, __u16 retrans)
+				      __u16 result, __u64 latency, __u16 retrans, bool cmpxchg)
 {
 	struct hist_key key = {};
 	struct hist *h;
@@ -602,10 +610,10 @@ static __always_inline void aggregate(const struct sock *sk, __u16 family, const
 	__sync_fetch_and_add(&h->count, 1);
 	if (retrans)
 		__sync_fetch_and_add(&h->retrans, retrans);
-	raise_max(&h->max_ns, latency);
+	raise_max(&h->max_ns, latency, cmpxchg);
 }
 
-static __always_inline void on_syn_answered(const struct sock *sk, int newstate)
+static __always_inline void on_syn_answered(const struct sock *sk, int newstate, bool cmpxchg)
 {
 	__u64 key, now, latency;
 	struct identity *id;
@@ -636,7 +644,7 @@ static __always_inline void on_syn_answered(const struct sock *sk, int newstate)
 		if (cfg.mode != MODE_HISTOGRAM || (cfg.hist_by & BY_RETRANS) || cfg.hist_attempts)
 			retrans = syn_retransmits(sk);
 		if (cfg.mode == MODE_HISTOGRAM)
-			aggregate(sk, family, id, result, latency, retrans);
+			aggregate(sk, family, id, result, latency, retrans, cmpxchg);
 		else
 			report_answer(sk, family, id, now, latency, err, result, retrans);
 	}
@@ -644,12 +652,8 @@ static __always_inline void on_syn_answered(const struct sock *sk, int newstate)
 	bpf_map_delete_elem(&identities, &key);
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
+static __always_inline void set_state(const struct sock *sk, int oldstate, int newstate, bool cmpxchg)
 {
-#if defined(BENCH_STOP_AFTER) && BENCH_STOP_AFTER == 0
-	return 0;
-#endif
 	/* The state checks first: most runs are transitions nobody asked for. */
 	if (oldstate == TCP_CLOSE) {
 		if (newstate == TCP_SYN_SENT)
@@ -657,8 +661,32 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	} else if (oldstate == TCP_SYN_SENT && (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE)) {
 		/* tcpconnect reports the attempt from sockops, and the answer is not its business */
 		if (cfg.mode == MODE_LATENCY || cfg.mode == MODE_HISTOGRAM)
-			on_syn_answered(sk, newstate);
+			on_syn_answered(sk, newstate, cmpxchg);
 	}
+}
+
+/*
+ * KERNEL_VARIANT: the one place where kernels differ. Each pair is the same code but for what
+ * an older kernel's verifier refuses; user space (trace/KernelVariant) probes the running
+ * kernel and loads one of each pair.
+ *   handle_set_state        keeps a histogram's max with cmpxchg (BPF_ATOMIC, Linux 5.12)
+ *   handle_set_state_nocas  the same with a plain store: verifiers before 5.12 refuse a program
+ *                           that holds cmpxchg at all, reachable or not
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+#if defined(BENCH_STOP_AFTER) && BENCH_STOP_AFTER == 0
+	return 0;
+#endif
+	set_state(sk, oldstate, newstate, true);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_set_state_nocas, const struct sock *sk, const int oldstate, const int newstate)
+{
+	set_state(sk, oldstate, newstate, false);
 	return 0;
 }
 
@@ -732,9 +760,9 @@ int handle_sockops(struct bpf_sock_ops *ctx)
 	struct event *e, scratch;
 	__u64 key;
 
-	if (ctx->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
+	if (ctx->op != BPF_SOCK_OPS_TCP_CONNECT_CB || !ctx->sk)
 		return 1;
-	key = bpf_get_socket_cookie(ctx);
+	key = identity_key(ctx->sk);
 	id = bpf_map_lookup_elem(&identities, &key);
 	if (!id)
 		return 1;
@@ -898,10 +926,15 @@ int handle_dns_ingress(struct __sk_buff *skb)
 		return 1;
 	wire_len = skb->len - (l4 + 8);
 	len = wire_len > DNS_MAX_PAYLOAD ? DNS_MAX_PAYLOAD : wire_len;
-	/* Tell the verifier again, in a form it keeps, that 1 <= len <= DNS_MAX_PAYLOAD. */
-	asm volatile("%[len] &= 0x1fff" : [len] "+r"(len));
-	if (len < 1 || len > DNS_MAX_PAYLOAD)
-		return 1;
+	/*
+	 * Tell the verifier that 1 <= len <= DNS_MAX_PAYLOAD in the register the call gets, by
+	 * arithmetic, not a branch: verifiers before 6.2 lost a branch's lower bound on the copy
+	 * (6.1 and 5.10 refused a length "that may be 0"). The asm hides the mask from clang,
+	 * which knows it changes nothing here.
+	 */
+	len -= 1;
+	asm volatile("%[len] &= %[mask]" : [len] "+r"(len) : [mask] "i"(DNS_MAX_PAYLOAD - 1));
+	len += 1;
 
 	if (cfg.mode == MODE_HISTOGRAM && (cfg.hist_by & BY_PEER))
 		forget_answered(skb, l4 + 8, wire_len);

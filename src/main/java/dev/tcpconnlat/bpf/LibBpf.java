@@ -95,6 +95,11 @@ final class LibBpf {
     static final MethodHandle MAP_GET_NEXT_KEY =
             fn("bpf_map_get_next_key", FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS));
 
+    // int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const char *license,
+    //                   const struct bpf_insn *insns, size_t insn_cnt, const struct bpf_prog_load_opts *opts);
+    static final MethodHandle PROG_LOAD = fn("bpf_prog_load",
+            FunctionDescriptor.of(C_INT, C_INT, ADDRESS, ADDRESS, ADDRESS, C_LONG, ADDRESS));
+
     /** Calls a libbpf destructor ({@code void f(T *p)}) on {@code p}. */
     static void free(MethodHandle destructor, MemorySegment p) {
         try {

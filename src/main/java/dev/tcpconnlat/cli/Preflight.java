@@ -15,22 +15,16 @@ final class Preflight {
     private static final int CAP_BPF = 39;
     private static final Path BTF = Path.of("/sys/kernel/btf/vmlinux");
     /**
-     * tcpconnlat's events need 5.11 (BTF tracepoints and ring buffers are older; socket helpers
-     * in tracing programs came by 5.11); histograms (-H, the exporter) need 5.12 for the atomic
-     * compare-and-exchange that keeps the maximum, tcpconnect for the socket cookie in a tracing
-     * program.
+     * The oldest kernel every mode was measured on (scripts/kernels: Debian's 5.10); what differs
+     * above it is probed when loading (trace.KernelVariant), not decided by the version.
      */
     private static final int MIN_MAJOR = 5;
-    private static final int MIN_MINOR = 11;
-    private static final int MIN_MINOR_NOT_EVENTS = 12;
+    private static final int MIN_MINOR = 10;
 
     private Preflight() {}
 
-    /**
-     * {@code cgroupPrograms}: the run attaches programs to the cgroup v2 root (tcpconnect, -d);
-     * {@code latencyEvents}: tcpconnlat's events, the mode that runs on 5.11.
-     */
-    static void check(String tool, boolean cgroupPrograms, boolean latencyEvents) {
+    /** {@code cgroupPrograms}: the run attaches programs to the cgroup v2 root (tcpconnect, -d). */
+    static void check(String tool, boolean cgroupPrograms) {
         String missing = missingCapability(effectiveCapabilities(), cgroupPrograms);
         if (missing != null) {
             throw new ToolException("must run as root: missing " + missing
@@ -39,10 +33,9 @@ final class Preflight {
                     + ": try sudo " + tool);
         }
         String release = System.getProperty("os.version");
-        int minor = latencyEvents ? MIN_MINOR : MIN_MINOR_NOT_EVENTS;
-        if (tooOld(release, minor)) {
+        if (tooOld(release)) {
             throw new ToolException("kernel " + release + " is too old: " + tool + " needs Linux "
-                    + MIN_MAJOR + "." + minor + " or newer" + (latencyEvents ? "" : " for this mode"));
+                    + MIN_MAJOR + "." + MIN_MINOR + " or newer");
         }
         if (!hasBtf()) {
             throw new ToolException("this kernel has no BTF (" + BTF
@@ -80,12 +73,12 @@ final class Preflight {
         }
     }
 
-    static boolean tooOld(String release, int minMinor) {
+    static boolean tooOld(String release) {
         String[] v = release.split("[.-]");
         try {
             int major = Integer.parseInt(v[0]);
             int minor = v.length > 1 ? Integer.parseInt(v[1]) : 0;
-            return major < MIN_MAJOR || (major == MIN_MAJOR && minor < minMinor);
+            return major < MIN_MAJOR || (major == MIN_MAJOR && minor < MIN_MINOR);
         } catch (NumberFormatException e) {
             return false;
         }

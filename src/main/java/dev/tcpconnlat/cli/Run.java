@@ -24,7 +24,7 @@ final class Run {
 
     /** Checks, loads and attaches; null when a stop signal came first. */
     Tracer start(TraceConfig config) {
-        Preflight.check(tool, config.usesCgroupPrograms(), config.mode() == TraceConfig.Mode.LATENCY);
+        Preflight.check(tool, config.usesCgroupPrograms());
         return stop.requested() ? null : Tracer.start(config);
     }
 

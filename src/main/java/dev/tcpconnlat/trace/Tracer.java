@@ -103,6 +103,7 @@ public final class Tracer implements AutoCloseable {
     private final BpfObject object;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final TraceConfig config;
+    private final KernelVariant variant = KernelVariant.probe();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment counterKey = arena.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment counterValue = arena.allocate(ValueLayout.JAVA_LONG);
@@ -196,6 +197,9 @@ public final class Tracer implements AutoCloseable {
         if (config.peers() == null) { // an LRU map is preallocated: ~1.3 MB of kernel memory for nothing
             object.map("peers").setMaxEntries(1);
         }
+        for (String program : KernelVariant.ALTERNATIVES) {
+            object.program(program).setAutoload(program.equals(variant.setState()));
+        }
         object.program("handle_sockops").setAutoload(config.usesSockops());
         object.program("handle_dns_ingress").setAutoload(config.capturesDns());
         object.program("handle_cgroup_rmdir").setAutoload(config.cgroupNames() != null);
@@ -252,7 +256,7 @@ public final class Tracer implements AutoCloseable {
     }
 
     private void attach() {
-        resources.add(object.program("handle_set_state").attach());
+        resources.add(object.program(variant.setState()).attach());
         if (config.cgroupNames() != null) {
             resources.add(object.program("handle_cgroup_rmdir").attach());
         }
@@ -444,7 +448,7 @@ public final class Tracer implements AutoCloseable {
         if (closed) {
             return all;
         }
-        for (String name : List.of("handle_set_state", "handle_sockops", "handle_dns_ingress", "handle_cgroup_rmdir")) {
+        for (String name : List.of(variant.setState(), "handle_sockops", "handle_dns_ingress", "handle_cgroup_rmdir")) {
             int fd = object.program(name).fd();
             if (fd < 0) {
                 continue; // not loaded in this mode

@@ -372,6 +372,23 @@ class TcpConnLatKernelTest {
         }
     }
 
+    /**
+     * Below the measured floor (5.10) every tool says so in one line, exit 1, before anything
+     * is loaded: the kernel's release as setarch --uname-2.6 shows it (2.6.x).
+     */
+    @Test
+    void belowTheKernelFloorEveryToolSaysSoInOneLine() throws Exception {
+        List<Integer> before = Kernel.loadedPrograms();
+        for (String tool : List.of("tcpconnlat", "tcpconnect", "tcpconnlat-exporter")) {
+            Process p = new ProcessBuilder("setarch", "x86_64", "--uname-2.6", "bash", "-c", "exec " + Tool.shell(tool))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(Kernel.waitFor(p)).isEqualTo(1);
+            assertThat(out).matches(tool + ": kernel 2\\.6\\.\\S+ is too old: " + tool + " needs Linux 5\\.10 or newer\n");
+        }
+        assertThat(Kernel.loadedPrograms()).as("nothing loaded").allMatch(before::contains);
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);

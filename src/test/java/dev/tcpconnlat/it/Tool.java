@@ -78,9 +78,14 @@ final class Tool implements AutoCloseable {
 
     /** Starts the tool and waits until it prints its first line, which it does once attached. */
     static Tool start(String tool, String... args) {
+        return start(Duration.ofSeconds(30), tool, args);
+    }
+
+    /** {@link #start(String, String...)}, waiting up to {@code attach} (the kernel matrix's VMs are slow). */
+    static Tool start(Duration attach, String tool, String... args) {
         boolean json = List.of(args).contains("--json") || List.of(args).contains("-j");
         try {
-            return new Tool(new ProcessBuilder(command(tool, args)).start(), Duration.ofSeconds(30), !json);
+            return new Tool(new ProcessBuilder(command(tool, args)).start(), attach, !json);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -171,15 +176,23 @@ final class Tool implements AutoCloseable {
 
     /** SIGINT, as Ctrl-C; returns the exit status. */
     int interrupt() {
-        Kernel.run("kill", "-INT", Long.toString(process.pid()));
+        signal("INT");
         return waitForExit();
     }
 
+    void signal(String name) {
+        Kernel.run("kill", "-" + name, Long.toString(process.pid()));
+    }
+
     int waitForExit() {
+        return waitForExit(Duration.ofSeconds(10));
+    }
+
+    int waitForExit(Duration timeout) {
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                fail("the tool did not exit within 10 s of the signal");
+                fail("the tool did not exit within " + timeout + " of the signal");
             }
             return process.exitValue();
         } catch (InterruptedException e) {
