@@ -9,8 +9,10 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>{@code unit}: the innermost systemd {@code .service} or {@code .scope};
  * <li>{@code containerId}: docker ({@code docker-ID.scope}, {@code /docker/ID}), containerd
- *     ({@code cri-containerd-ID.scope}), cri-o ({@code crio-ID.scope}), podman ({@code libpod-ID.scope}),
- *     or a 64-hex directory under kubepods (cgroupfs driver);
+ *     ({@code cri-containerd-ID.scope}, or a 64-hex directory under kubepods), cri-o
+ *     ({@code crio-ID.scope}, {@code crio-ID}), podman ({@code libpod-ID.scope},
+ *     {@code /libpod_parent/libpod-ID}): the systemd and the cgroupfs drivers' names. A runtime's
+ *     monitor ({@code crio-conmon-ID}, {@code libpod-conmon-ID}) is not the container;
  * <li>{@code podUid}: from {@code kubepods-...-podUID.slice} (underscores become dashes) or
  *     {@code /kubepods/.../podUID}, as kube-state-metrics' kube_pod_info has it;
  * <li>{@code namespace}, {@code pod}, {@code container}: the Kubernetes names, from the
@@ -24,9 +26,17 @@ public record CgroupLabels(String path, String unit, String containerId, String 
     public static final CgroupLabels NONE = new CgroupLabels("", "", "", "", "", "", "");
 
     private static final Pattern CONTAINER = Pattern.compile(
-            "(?:docker|cri-containerd|crio|libpod)-([0-9a-f]{64})\\.scope|([0-9a-f]{64})");
+            "(?:docker|cri-containerd|crio|libpod)-([0-9a-f]{64})(?:\\.scope)?|([0-9a-f]{64})");
     private static final Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-[a-z]+)?-pod([0-9a-f_]{36})\\.slice");
     private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-f-]{36})");
+
+    /**
+     * Whether what a Kubernetes cgroup's path says has its names: its pod's, and its container's
+     * when it is one (true for every other cgroup).
+     */
+    public boolean kubernetesNamed() {
+        return podUid.isEmpty() || (!pod.isEmpty() && (containerId.isEmpty() || !container.isEmpty()));
+    }
 
     /** What the path says; the Kubernetes names from {@code kubelet} (null: none). */
     public static CgroupLabels of(String path, KubeletLogs kubelet) {

@@ -14,6 +14,11 @@ import java.util.stream.Stream;
  * name (a path too deep to copy whole, or names lost to a full ring buffer) is looked up in the
  * hierarchy, walked at most once a second. At most {@link #CAPACITY} ids are kept, the least
  * recently used forgotten (the exporter keeps the labels of its series itself).
+ * <p>
+ * A Kubernetes cgroup whose pod or container is not (yet) in the kubelet's log directories is
+ * asked about again at each look-up (the directories are read again only when they changed), for
+ * up to the wait given; the exporter holds its series back meanwhile ({@link #waiting}). Those
+ * still unnamed after the wait are counted ({@link #kubernetesNamesMissing}).
  */
 public final class CgroupNames {
     public static final int CAPACITY = 16_384;
@@ -24,19 +29,34 @@ public final class CgroupNames {
     private final Map<Long, CgroupLabels> byId = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, CgroupLabels> eldest) {
-            return size() > CAPACITY;
+            if (size() <= CAPACITY) {
+                return false;
+            }
+            unnamedSince.remove(eldest.getKey());
+            return true;
         }
     };
     private long lastScan = System.nanoTime() - RESCAN_NS;
+    private final long waitNs;
+    /** Cgroups whose Kubernetes names are not known yet, and since when. */
+    private final Map<Long, Long> unnamedSince = new java.util.HashMap<>();
+    private long kubernetesNamesMissing;
     private long unresolved;
     /** The last id found: a burst of connects comes from one cgroup (and a map look-up boxes the id). */
     private long lastId;
     private CgroupLabels last;
 
-    /** {@code root}: the cgroup v2 mount; {@code kubelet}: where Kubernetes names come from, or null. */
-    public CgroupNames(Path root, KubeletLogs kubelet) {
+    /** How long a Kubernetes cgroup's names are looked for by default (the exporter's default grace). */
+    public static final long DEFAULT_WAIT_NS = 300_000_000_000L;
+
+    /**
+     * {@code root}: the cgroup v2 mount; {@code kubelet}: where Kubernetes names come from, or
+     * null; {@code waitNs}: how long a pod's or container's names are looked for.
+     */
+    public CgroupNames(Path root, KubeletLogs kubelet, long waitNs) {
         this.root = root;
         this.kubelet = kubelet;
+        this.waitNs = waitNs;
     }
 
     /** The kernel named cgroup {@code id}: {@code path} below the root, or null when it could not copy it whole. */
@@ -46,8 +66,18 @@ public final class CgroupNames {
         }
         if (path == null) {
             byId.remove(id);
+            unnamedSince.remove(id);
         } else {
-            byId.put(id, CgroupLabels.of(path, kubelet));
+            put(id, CgroupLabels.of(path, kubelet));
+        }
+    }
+
+    private void put(long id, CgroupLabels labels) {
+        byId.put(id, labels);
+        if (kubelet != null && !labels.kubernetesNamed()) {
+            unnamedSince.putIfAbsent(id, System.nanoTime());
+        } else {
+            unnamedSince.remove(id);
         }
     }
 
@@ -57,6 +87,9 @@ public final class CgroupNames {
             return last;
         }
         CgroupLabels n = byId.get(id);
+        if (n != null && unnamedSince.containsKey(id)) {
+            n = askAgain(id, n);
+        }
         if (n == null && System.nanoTime() - lastScan >= RESCAN_NS) {
             scan();
             n = byId.get(id);
@@ -65,9 +98,51 @@ public final class CgroupNames {
             unresolved++;
             return CgroupLabels.NONE;
         }
-        lastId = id;
-        last = n;
+        if (!unnamedSince.containsKey(id)) { // the fast path is for cgroups that are settled
+            lastId = id;
+            last = n;
+        }
         return n;
+    }
+
+    /** A cgroup whose Kubernetes names were missing: its labels again, until the wait is over. */
+    private CgroupLabels askAgain(long id, CgroupLabels old) {
+        CgroupLabels n = CgroupLabels.of(old.path(), kubelet);
+        byId.put(id, n);
+        if (n.kubernetesNamed()) {
+            unnamedSince.remove(id);
+        } else if (System.nanoTime() - unnamedSince.get(id) >= waitNs) {
+            unnamedSince.remove(id);
+            kubernetesNamesMissing++;
+        }
+        return n;
+    }
+
+    /**
+     * Whether the cgroup's Kubernetes names are still being looked for (asked again now): the
+     * exporter serves none of its series until they are found, or the wait is over.
+     */
+    public synchronized boolean waiting(long id) {
+        CgroupLabels n = byId.get(id);
+        if (n == null || !unnamedSince.containsKey(id)) {
+            return false;
+        }
+        askAgain(id, n);
+        return unnamedSince.containsKey(id);
+    }
+
+    /** The cgroup was removed: its names are looked for no more (counted if they were not found). */
+    public synchronized void gone(long id) {
+        CgroupLabels n = byId.get(id);
+        if (n != null && unnamedSince.containsKey(id) && !askAgain(id, n).kubernetesNamed()) {
+            unnamedSince.remove(id);
+            kubernetesNamesMissing++;
+        }
+    }
+
+    /** Kubernetes cgroups whose pod or container was still not in the kubelet's log directories after the wait. */
+    public synchronized long kubernetesNamesMissing() {
+        return kubernetesNamesMissing;
     }
 
     /** Look-ups that found no name. */
@@ -85,7 +160,7 @@ public final class CgroupNames {
                     String path = "/" + root.relativize(d);
                     CgroupLabels old = byId.get(ino);
                     if (old == null || !old.path().equals(path)) {
-                        byId.put(ino, CgroupLabels.of(path, kubelet));
+                        put(ino, CgroupLabels.of(path, kubelet));
                     }
                 } catch (IOException | UncheckedIOException e) {
                     // removed while walking

@@ -14,7 +14,9 @@ import java.util.Map;
  * /var/log/pods/NAMESPACE_POD_UID/CONTAINER/
  * /var/log/containers/POD_NAMESPACE_CONTAINER-CONTAINERID.log
  * </pre>
- * A pod uid or container id not known yet reads the directories again, at most once a second.
+ * A pod uid or container id not known yet reads the directories again when they changed since
+ * the last read (their mtimes: the kubelet makes a pod's directory and a container's link before
+ * the container starts), or a second passed (a change within the clock tick of the last read).
  * Pods are remembered as long as the cgroups that name them (the caller keeps the labels).
  */
 public final class KubeletLogs {
@@ -26,11 +28,16 @@ public final class KubeletLogs {
     /** The names of a pod and of one of its containers; each "" when unknown. */
     public record Names(String namespace, String pod, String container) {}
 
+    private static final Object MISSING = new Object();
+
     private final Path pods;
     private final Path containers;
     private Map<String, Pod> byUid = Map.of();
     private long lastScan;
     private boolean scanned;
+    /** The directories' mtimes when last read. */
+    private Object podsChanged = MISSING;
+    private Object containersChanged = MISSING;
 
     /** {@code logDir}: /var/log, or where the node's kubelet logs are mounted. */
     public KubeletLogs(Path logDir) {
@@ -42,16 +49,32 @@ public final class KubeletLogs {
     public synchronized Names names(String podUid, String containerId) {
         Pod p = byUid.get(podUid);
         boolean known = p != null && (containerId.isEmpty() || p.containers().containsKey(containerId));
-        if (!known && (!scanned || System.nanoTime() - lastScan >= RESCAN_NS)) {
+        if (!known && changedSinceScan()) {
             scan();
             p = byUid.get(podUid);
         }
         return p == null ? new Names("", "", "") : new Names(p.namespace(), p.name(), p.containers().getOrDefault(containerId, ""));
     }
 
+    private boolean changedSinceScan() {
+        return !scanned || System.nanoTime() - lastScan >= RESCAN_NS
+                || !mtime(pods).equals(podsChanged) || !mtime(containers).equals(containersChanged);
+    }
+
+    private static Object mtime(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir);
+        } catch (IOException e) {
+            return MISSING;
+        }
+    }
+
     private void scan() {
         scanned = true;
         lastScan = System.nanoTime();
+        // before the listing: a change while it is read is seen at the next look-up
+        podsChanged = mtime(pods);
+        containersChanged = mtime(containers);
         // POD_NAMESPACE_CONTAINER-ID.log -> (namespace, pod) -> id -> container
         Map<String, Map<String, String>> containersOf = new HashMap<>();
         for (String file : list(containers)) {

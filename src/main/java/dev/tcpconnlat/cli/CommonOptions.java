@@ -73,7 +73,8 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
                 p.hasMatchedOption("-L"), p.hasMatchedOption("-4"), p.hasMatchedOption("-6"),
                 p.hasMatchedOption("-j"), p.hasMatchedOption("-d"), p.hasMatchedOption("-v"),
                 ringBytes(p, p.matchedOptionValue("-b", null)),
-                p.hasMatchedOption("-j") ? new CgroupNames(CgroupV2.root(), new KubeletLogs(KUBELET_LOG_DIR)) : null);
+                p.hasMatchedOption("-j") ? new CgroupNames(CgroupV2.root(), new KubeletLogs(KUBELET_LOG_DIR),
+                        CgroupNames.DEFAULT_WAIT_NS) : null);
         if (o.ipv4 && o.ipv6) {
             throw o.usage("-4 and -6 exclude each other");
         }
@@ -165,6 +166,24 @@ record CommonOptions(ParseResult parsed, boolean timestamp, int pid, boolean lpo
             throw new ParameterException(parsed.commandSpec().commandLine(), option + " " + what);
         }
         return value;
+    }
+
+    /**
+     * --kubelet.log-dir (default /var/log) when {@code usable}, else null; a usage error when it
+     * is given but no Kubernetes label is asked for ({@code needed} says how), or is not a directory.
+     */
+    static KubeletLogs kubeletLogs(ParseResult parsed, boolean usable, String needed) {
+        String dir = labelOption(parsed, "--kubelet.log-dir", usable, "names the Kubernetes labels: " + needed);
+        if (!usable) {
+            return null;
+        }
+        Path path = Path.of(dir == null ? KUBELET_LOG_DIR.toString() : dir);
+        if (dir != null && (dir.isEmpty() || !Files.isDirectory(path))) {
+            throw new ParameterException(parsed.commandSpec().commandLine(), "--kubelet.log-dir takes the kubelet log "
+                    + "directory, which holds pods/ and containers/ (e.g. /var/log), not '" + dir + "': "
+                    + (dir.isEmpty() || !Files.exists(path) ? "no such directory" : "not a directory"));
+        }
+        return new KubeletLogs(path);
     }
 
     /** The --peers.max option: both commands offer it, with the peer label. */

@@ -83,8 +83,10 @@ final class ExporterCommand {
             throw usage(parsed, "--series.max takes a number of keys from 1 to " + TraceConfig.MAX_SERIES_MAX
                     + ", not '" + max + "'");
         }
-        CgroupNames cgroups = labels.stream().anyMatch(Label::fromCgroup) ? new CgroupNames(CgroupV2.root(),
-                new KubeletLogs(Path.of(parsed.matchedOptionValue("--kubelet.log-dir", "/var/log")))) : null;
+        KubeletLogs kubelet = CommonOptions.kubeletLogs(parsed, labels.stream().anyMatch(Label.KUBERNETES::contains),
+                "add namespace, pod or container to --labels");
+        CgroupNames cgroups = labels.stream().anyMatch(Label::fromCgroup)
+                ? new CgroupNames(CgroupV2.root(), kubelet, graceNs) : null;
         Cidrs cidrs = CommonOptions.cidrs(parsed, labels.contains(Label.DADDR), "add daddr to --labels");
         Peers peers = CommonOptions.peers(parsed, labels.contains(Label.PEER), "add peer to --labels");
         List<Label> key = new ArrayList<>(Label.ALWAYS);
@@ -94,9 +96,10 @@ final class ExporterCommand {
                 .peers(peers)
                 .verbose(parsed.hasMatchedOption("-v")).build();
         String path = parsed.matchedOptionValue("--web.telemetry-path", "/metrics");
-        if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy") || path.contains(" ")) {
-            throw usage(parsed, "--web.telemetry-path takes a path such as /metrics (not /, /-/healthy or a path "
-                    + "with spaces), not '" + path + "'");
+        // as a request's path arrives, decoded: segments of URL path characters, no query, no %-escape
+        if (!path.matches("(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+") || path.equals("/-/healthy")) {
+            throw usage(parsed, "--web.telemetry-path takes a path such as /metrics (not /, /-/healthy, an empty "
+                    + "segment, a query or a %-escape), not '" + path + "'");
         }
         String webFile = parsed.matchedOptionValue("--web.config.file", null);
         WebConfig web;
@@ -154,26 +157,35 @@ final class ExporterCommand {
         }
     }
 
-    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,6})(ms|s|m|h|d)");
 
-    /** A Prometheus duration: 500ms, 30s, 5m, 1h30m, 2d; 0s is allowed (no grace). */
+    /** A Prometheus duration's units, in the order they are written (each at most once): 1y2w3d4h5m6s7ms. */
+    private static final long[] UNIT_NS = {365 * 86_400_000_000_000L, 7 * 86_400_000_000_000L, 86_400_000_000_000L,
+            3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L};
+    private static final java.util.regex.Pattern PROMETHEUS_DURATION = java.util.regex.Pattern.compile(
+            "(?:(\\d{1,4})y)?(?:(\\d{1,5})w)?(?:(\\d{1,6})d)?(?:(\\d{1,7})h)?(?:(\\d{1,9})m)?(?:(\\d{1,9})s)?(?:(\\d{1,9})ms)?");
+
+    /**
+     * A Prometheus duration (30s, 5m, 1h30m, 2w, 1y; 0 and 0s are none, as Prometheus has them),
+     * in ns; a usage error otherwise.
+     */
     static long duration(ParseResult parsed, String option, String text) {
-        java.util.regex.Matcher m = DURATION.matcher(text);
-        long ns = 0;
-        int at = 0;
-        while (at < text.length() && m.find(at) && m.start() == at) {
-            long n = Long.parseLong(m.group(1));
-            ns += n * switch (m.group(2)) {
-                case "ms" -> 1_000_000L;
-                case "s" -> 1_000_000_000L;
-                case "m" -> 60_000_000_000L;
-                case "h" -> 3_600_000_000_000L;
-                default -> 86_400_000_000_000L;
-            };
-            at = m.end();
+        java.util.regex.Matcher m = PROMETHEUS_DURATION.matcher(text);
+        long ns = text.equals("0") ? 0 : -1;
+        if (!text.isEmpty() && m.matches()) {
+            ns = 0;
+            try {
+                for (int i = 0; i < UNIT_NS.length; i++) {
+                    if (m.group(i + 1) != null) {
+                        ns = Math.addExact(ns, Math.multiplyExact(Long.parseLong(m.group(i + 1)), UNIT_NS[i]));
+                    }
+                }
+            } catch (ArithmeticException tooLong) {
+                ns = Long.MAX_VALUE;
+            }
         }
-        if (text.isEmpty() || at != text.length()) {
-            throw usage(parsed, option + " takes a duration such as 30s, 5m or 1h30m, not '" + text + "'");
+        if (ns < 0 || ns > 10 * UNIT_NS[0]) {
+            throw usage(parsed, option + " takes a duration such as 30s, 5m, 1h30m or 2w (at most 10y), not '"
+                    + text + "'");
         }
         return ns;
     }

@@ -36,7 +36,8 @@ public final class Main {
             return 2;
         }
         // Like bcc's argparse: a repeated option is no error, the last value wins (-P values add up).
-        CommandLine cl = new CommandLine(spec).setOverwrittenOptionsAllowed(true);
+        // No @FILE expansion of arguments: --cidrs @FILE is the option's own (a file of prefixes).
+        CommandLine cl = new CommandLine(spec).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
         try {
             ParseResult parsed = cl.parseArgs(Arrays.copyOfRange(args, 1, args.length));
             if (CommandLine.printHelpIfRequested(parsed)) {

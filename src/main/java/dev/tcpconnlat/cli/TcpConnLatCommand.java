@@ -6,7 +6,6 @@ import dev.tcpconnlat.output.EventPrinter;
 import dev.tcpconnlat.output.TextTable;
 import dev.tcpconnlat.trace.TraceConfig;
 import dev.tcpconnlat.cgroup.CgroupNames;
-import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.trace.Label;
 import dev.tcpconnlat.histogram.HistogramReport;
 import dev.tcpconnlat.trace.CgroupV2;
@@ -41,7 +40,7 @@ final class TcpConnLatCommand {
                 "-r", "--retransmits");
         CommonOptions.flag(spec, "aggregate latencies into histograms in the kernel and print them (bcc's "
                 + "biolatency format) on Ctrl-C or every -i seconds; nothing per connect reaches user space. "
-                + "Each table ends with the count, estimates of p50, p90 and p99 (~, within 10 %) and the exact max",
+                + "Each table ends with the count, estimates of p50, p90 and p99 (~, within 10 percent) and the exact max",
                 "-H", "--histogram");
         spec.addOption(OptionSpec.builder("-i", "--interval").paramLabel("SECONDS").type(int.class)
                 .description("with -H: print (and restart) the histograms every SECONDS seconds").build());
@@ -115,7 +114,7 @@ final class TcpConnLatCommand {
             }
         }
         CgroupNames cgroups = by != null && by.fromCgroup()
-                ? new CgroupNames(CgroupV2.root(), new KubeletLogs(CommonOptions.KUBELET_LOG_DIR)) : null;
+                ? new CgroupNames(CgroupV2.root(), null, 0) : null; // -H --by unit: no Kubernetes label
         TraceConfig config = common.configure(TraceConfig.builder(TraceConfig.Mode.HISTOGRAM))
                 .minLatencyNs(minNs)
                 .reportFailures(errors)

@@ -86,6 +86,8 @@ public final class HistKeyLayout {
         String daddr = null;
         if ((histBy & BY_DADDR) != 0) {
             daddr = groups != null ? groups.apply(EventLayout.u32(key, DADDR_GROUP)) : Addresses.of(family, key, DADDR);
+        } else if (peerByAddress) { // two keys by address are two keys, even when both name the same peer
+            daddr = Addresses.of(family, key, DADDR);
         }
         if (peerByAddress && (histBy & (BY_FAMILY | BY_DADDR)) == 0) {
             family = 0; // set only for user space to read the address

@@ -2,7 +2,8 @@ package dev.tcpconnlat.event;
 
 /**
  * The key of one in-kernel latency histogram; labels that were not selected are zero (0, "",
- * ipVersion 0, daddr and peer null). With destination groups, daddr is the group's name.
+ * ipVersion 0, daddr and peer null). With destination groups, daddr is the group's name. A key
+ * by address (peerByAddress) has its daddr whatever the labels: each kernel key is one key here.
  *
  * @param peer          the destination's DNS name (or localhost, unknown, other), when keyed by it;
  *                      null for a key by address whose name is not known yet (its DNS answer may

@@ -132,6 +132,9 @@ public final class ConnectMetrics implements MultiCollector {
             Set<Long> ids = Set.copyOf(gone);
             gone.clear();
             removedWithCgroup += retire(tracer.remove(k -> ids.contains(k.cgroupId())), now);
+            if (cgroups != null) {
+                ids.forEach(cgroups::gone);
+            }
         }
         long unnamed = labels.contains(Label.PEER) ? tracer.unnamedPeers() : 0;
         if (unnamed - unnamedBefore >= tracer.seriesCapacity() / 16
@@ -222,6 +225,15 @@ public final class ConnectMetrics implements MultiCollector {
         }
     }
 
+    /**
+     * A key is served once its labels are final (a series must not move to another): its peer
+     * named, its pod's and container's names found (or looked for long enough: --series.grace).
+     * Until then its counts wait in the kernel's map.
+     */
+    private boolean servable(HistogramKey k) {
+        return !k.peerPending() && (cgroups == null || !cgroups.waiting(k.cgroupId()));
+    }
+
     @Override
     public synchronized MetricSnapshots collect() {
         long start = System.nanoTime();
@@ -229,7 +241,7 @@ public final class ConnectMetrics implements MultiCollector {
         List<LatencyHistogram> live = tracer.histograms();
         histogramEntries = live.size();
         for (LatencyHistogram h : live) {
-            if (!h.key().peerPending()) { // served once named: a series must not move to another
+            if (servable(h.key())) {
                 histograms.merge(labelsOf(h.key(), true), h, ADD);
             }
         }
@@ -238,7 +250,7 @@ public final class ConnectMetrics implements MultiCollector {
         observe(liveAttempts, start);
         Map<Labels, Long> attempts = new LinkedHashMap<>();
         liveAttempts.forEach((key, n) -> {
-            if (!key.peerPending()) {
+            if (servable(key)) {
                 attempts.merge(labelsOf(key, false), n, Long::sum);
             }
         });
@@ -268,6 +280,10 @@ public final class ConnectMetrics implements MultiCollector {
                         + "were in flight at once (the kernel's map of them was full)", tracer.lost(Loss.STORAGE)),
                 counter("tcpconnlat_exporter_cgroups_unresolved", "Look-ups of a cgroup id that found no name",
                         cgroups == null ? 0 : cgroups.unresolved()),
+                counter("tcpconnlat_exporter_kubernetes_names_missing", "Cgroups of Kubernetes pods served without "
+                        + "their namespace, pod or container name: not in the kubelet's log directories (--kubelet.log-dir) "
+                        + "within --series.grace, or before the cgroup was removed",
+                        cgroups == null ? 0 : cgroups.kubernetesNamesMissing()),
                 counter("tcpconnlat_exporter_cgroup_names_lost", "Cgroup names or removals the kernel could not "
                         + "send (its ring buffer was full; names are sent again at the cgroup's next connect)",
                         tracer.lost(Loss.CGROUPS)),

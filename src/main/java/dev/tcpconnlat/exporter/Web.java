@@ -17,7 +17,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -55,8 +55,10 @@ import java.util.zip.GZIPOutputStream;
  * <p>
  * With a {@link WebConfig}: TLS (HTTPS) and basic auth on every path, as exporter-toolkit does.
  * The file is read again when it changes (checked at most once a second, at a request or a TLS
- * handshake): certificates, keys, client auth and users take effect without a restart; a file
- * that no longer reads is reported once and the last good one kept. TLS on or off needs a restart.
+ * handshake): certificates, keys, client auth and users take effect without a restart. Any file
+ * that cannot be used is reported once and the last good one kept: one that no longer reads, one
+ * deleted, one emptied (editors and config tools truncate before they write: an empty file must
+ * not turn basic auth off for a moment), one that turns TLS on or off (that needs a restart).
  */
 public final class Web implements AutoCloseable {
     static final int REQUEST_SECONDS = 10;
@@ -75,7 +77,8 @@ public final class Web implements AutoCloseable {
     private final Consumer<String> warn;
     private volatile WebConfig config;
     private long configCheckedAt = System.nanoTime();
-    private FileTime configModified;
+    /** The config file's mtime and size when last read (null: missing): a change of either is read. */
+    private List<Object> configSeen;
     private CompletableFuture<MetricSnapshots> reading;
     private volatile boolean closing;
 
@@ -86,7 +89,7 @@ public final class Web implements AutoCloseable {
         this.configFile = configFile;
         this.config = config;
         this.warn = warn;
-        this.configModified = modified(configFile);
+        this.configSeen = seen(configFile);
         if (config.tls()) {
             HttpsServer https = HttpsServer.create(address, 64);
             SSLContext tls;
@@ -143,16 +146,11 @@ public final class Web implements AutoCloseable {
             long now = System.nanoTime();
             if (now - configCheckedAt >= 1_000_000_000L) {
                 configCheckedAt = now;
-                FileTime m = modified(configFile);
-                if (m != null && !m.equals(configModified)) {
-                    configModified = m;
+                List<Object> seen = seen(configFile);
+                if (!java.util.Objects.equals(seen, configSeen)) {
+                    configSeen = seen;
                     try {
-                        WebConfig c = WebConfig.read(configFile);
-                        if (c.tls() != config.tls()) {
-                            warn.accept(configFile + ": TLS turned " + (c.tls() ? "on" : "off")
-                                    + ": that needs a restart; the rest of the file is used");
-                        }
-                        config = c;
+                        config = reread();
                     } catch (IllegalArgumentException e) {
                         warn.accept(e.getMessage() + " (the last good web config is kept)");
                     }
@@ -162,9 +160,22 @@ public final class Web implements AutoCloseable {
         }
     }
 
-    private static FileTime modified(Path file) {
+    /** The changed config file, if it can replace the running one; IllegalArgumentException (one line) if not. */
+    private WebConfig reread() {
+        if (configSeen != null && (long) configSeen.get(1) == 0) {
+            throw new IllegalArgumentException("--web.config.file " + configFile + ": empty");
+        }
+        WebConfig c = WebConfig.read(configFile);
+        if (c.tls() != config.tls()) {
+            throw new IllegalArgumentException("--web.config.file " + configFile + ": TLS turned "
+                    + (c.tls() ? "on" : "off") + ": that needs a restart");
+        }
+        return c;
+    }
+
+    private static List<Object> seen(Path file) {
         try {
-            return file == null ? null : Files.getLastModifiedTime(file);
+            return file == null ? null : List.of(Files.getLastModifiedTime(file), Files.size(file));
         } catch (IOException e) {
             return null;
         }

@@ -46,7 +46,15 @@ public final class HistogramReport {
     /** Prints what changed in {@code now} (every histogram, as read from the kernel) since the last call. */
     public void print(List<LatencyHistogram> now, Output out) throws IOException {
         Map<String, LatencyHistogram> tables = new TreeMap<>(Comparator.comparing(HistogramReport::sortKey));
+        // a connect keyed by an address whose peer is not known yet is printed once it is (at the latest
+        // when the tool stops): its key then gets its name, and a key must not move to another
+        Map<HistogramKey, LatencyHistogram> read = new HashMap<>();
         for (LatencyHistogram h : now) {
+            if (!h.key().peerPending()) {
+                read.merge(h.key(), h, (a, b) -> a.plus(b, a.key()));
+            }
+        }
+        for (LatencyHistogram h : read.values()) {
             LatencyHistogram delta = h.minus(previous.put(h.key(), h));
             if (delta.total() == 0) {
                 continue;

@@ -62,7 +62,23 @@ public final class Cidrs {
         }
     }
 
-    /** PREFIX=NAME,...; several prefixes may share a name. IllegalArgumentException: one line. */
+    /** The address with its bits past {@code bits} cleared, as text. */
+    private static String network(byte[] raw, int bits) {
+        byte[] n = raw.clone();
+        for (int i = bits; i < n.length * 8; i++) {
+            n[i / 8] &= (byte) ~(0x80 >> (i % 8));
+        }
+        try {
+            return InetAddress.getByAddress(n).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * PREFIX=NAME,...; several prefixes may share a name, a prefix is given once, with no host
+     * bits set. IllegalArgumentException: one line.
+     */
     public static Cidrs parse(String text) {
         List<Prefix> prefixes = new ArrayList<>();
         Map<String, Integer> groups = new LinkedHashMap<>();
@@ -103,14 +119,20 @@ public final class Cidrs {
                         + entry.substring(slash + 1, eq).strip() + "'");
             }
             byte[] address = MappedAddress.of(raw);
-            if (raw.length == 4) { // the prefix of ::ffff:a.b.c.d
-                bits += 96;
+            int prefixBits = bits + (raw.length == 4 ? 96 : 0); // IPv4: the prefix of ::ffff:a.b.c.d
+            for (int i = prefixBits; i < 128; i++) { // a host bit set is a typo (10.1.2.3/8): refused
+                if ((address[i / 8] & (0x80 >> (i % 8))) != 0) {
+                    throw new IllegalArgumentException(literal + "/" + bits + " has host bits set: the prefix is "
+                            + network(raw, bits) + "/" + bits);
+                }
             }
-            for (int i = bits; i < 128; i++) { // host bits off, as the trie compares only the prefix
-                address[i / 8] &= (byte) ~(0x80 >> (i % 8));
+            for (Prefix p : prefixes) {
+                if (p.bits() == prefixBits && java.util.Arrays.equals(p.address(), address)) {
+                    throw new IllegalArgumentException(literal + "/" + bits + " is given twice");
+                }
             }
             int group = groups.computeIfAbsent(name, n -> groups.size() + 1);
-            prefixes.add(new Prefix(address, bits, group));
+            prefixes.add(new Prefix(address, prefixBits, group));
         }
         if (prefixes.isEmpty()) {
             throw new IllegalArgumentException("takes at least one PREFIX/BITS=NAME");

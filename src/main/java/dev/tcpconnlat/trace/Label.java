@@ -114,6 +114,8 @@ public enum Label {
     public static final List<Label> JSON = of(l -> l.use.json);
     /** The labels the exporter's --labels offers, in order. */
     public static final List<Label> SELECTABLE = of(l -> l.use.labels);
+    /** The labels named from the kubelet's log directories (--kubelet.log-dir). */
+    public static final List<Label> KUBERNETES = List.of(NAMESPACE, POD, CONTAINER);
     /** The labels tcpconnlat -H --by offers, in order. */
     public static final List<Label> BY = of(l -> l.use.by);
 

@@ -38,6 +38,8 @@ final class PeerNaming {
     private final Map<Address, Integer> answered = lru();
     /** Every record committed to the ring before this time (System.nanoTime) has been handed over. */
     private long drainedFrom = System.nanoTime();
+    /** The engine stopped reading the ring: whatever it had has been handed over, so every key can be named. */
+    private boolean settled;
     private boolean closed;
 
     /** {@code arena}: the tracer's, for scratch segments made once. 127.0.0.1 and ::1 start as localhost. */
@@ -69,6 +71,11 @@ final class PeerNaming {
         drainedFrom = from;
     }
 
+    /** The last drain is done (the engine's loop ended): from now on every key by address is named at once. */
+    synchronized void settled() {
+        settled = true;
+    }
+
     /**
      * The name of the id a key was made with. A key made by address (id 0) gets the name the map
      * has for the address now; if it has none, its answer may still be waiting in the ring, so
@@ -91,11 +98,11 @@ final class PeerNaming {
         }
         Address unnamed = Address.of(mapped);
         Long seen = unnamedSince.get(unnamed);
-        if (seen == null) {
+        if (!settled && seen == null) {
             unnamedSince.put(unnamed, System.nanoTime());
             return null;
         }
-        if (drainedFrom - seen <= 0) {
+        if (!settled && drainedFrom - seen <= 0) {
             return null;
         }
         unnamedSince.remove(unnamed);

@@ -325,10 +325,9 @@ public final class Tracer implements AutoCloseable {
                 reportedAt = System.nanoTime();
             }
         }
-        long from = System.nanoTime();
         ring.consume();
         if (peerNaming != null) {
-            peerNaming.drained(from);
+            peerNaming.settled();
         }
         listener.onBatchEnd();
         reportLosses(listener);

@@ -47,7 +47,7 @@ public class HotPathBenchmark {
     private final RecordView view = new RecordView();
     private final Output out = new Output(OutputStream.nullOutputStream());
     private final TextTable text = new TextTable(TextTable.Tool.TCPCONNLAT, true, false, true, false, false, null);
-    private final JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
+    private final JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null, 0));
 
     @Setup
     public void setUp() throws Exception {

@@ -31,6 +31,13 @@ class CgroupLabelsTest {
         "/kubepods/besteffort/pod" + UID + "/" + ID + "||" + ID + "|" + UID,
         "/kubepods/pod" + UID + "||" + "|" + UID,
         "/system.slice/" + ID + ".service|" + ID + ".service||",
+        // the cgroupfs drivers' forms, and the runtimes' monitors beside their containers
+        "/libpod_parent/libpod-" + ID + "||" + ID + "|",
+        "/machine.slice/libpod-" + ID + ".scope|libpod-" + ID + ".scope|" + ID + "|",
+        "/machine.slice/libpod-conmon-" + ID + ".scope|libpod-conmon-" + ID + ".scope||",
+        "/kubepods/besteffort/pod" + UID + "/crio-" + ID + "||" + ID + "|" + UID,
+        "/kubepods/besteffort/pod" + UID + "/crio-conmon-" + ID + "|||" + UID,
+        "/kubepods.slice/kubepods-pod" + UID_ + ".slice/crio-conmon-" + ID + ".scope|crio-conmon-" + ID + ".scope||" + UID,
     })
     void labelsFromPaths(String path, String unit, String container, String pod) {
         CgroupLabels l = CgroupLabels.of(path, null);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -54,7 +55,23 @@ class UsageTest {
         "tcpconnlat --peers.max 10|--peers.max goes with -H",
         "tcpconnlat-exporter --series.max 0|--series.max takes a number of keys from 1 to 1000000",
         "tcpconnlat-exporter --series.max 10k|--series.max takes a number of keys",
-        "tcpconnlat-exporter --series.grace 5|--series.grace takes a duration such as 30s, 5m or 1h30m, not '5'",
+        "tcpconnlat-exporter --series.grace 5|--series.grace takes a duration such as 30s, 5m, 1h30m or 2w (at most 10y), not '5'",
+        "tcpconnlat-exporter --series.grace 5m1h|--series.grace takes a duration",
+        "tcpconnlat-exporter --series.grace 1y1y|--series.grace takes a duration",
+        "tcpconnlat-exporter --series.grace 11y|--series.grace takes a duration",
+        "tcpconnlat-exporter --series.grace 9999y|--series.grace takes a duration",
+        "tcpconnlat-exporter --web.telemetry-path //metrics|--web.telemetry-path takes a path such as /metrics",
+        "tcpconnlat-exporter --web.telemetry-path /m?x=1|--web.telemetry-path takes a path such as /metrics",
+        "tcpconnlat-exporter --web.telemetry-path /%41|--web.telemetry-path takes a path such as /metrics",
+        "tcpconnlat-exporter --web.telemetry-path /metrics/|--web.telemetry-path takes a path such as /metrics",
+        "tcpconnlat-exporter --kubelet.log-dir /var/log|--kubelet.log-dir names the Kubernetes labels: add namespace, pod or container to --labels",
+        "tcpconnlat-exporter --labels pod --kubelet.log-dir /nonexistent|--kubelet.log-dir takes the kubelet log directory, which holds pods/ and containers/ (e.g. /var/log), not '/nonexistent': no such directory",
+        "tcpconnlat-exporter --labels unit,container --kubelet.log-dir /etc/hostname|--kubelet.log-dir takes the kubelet log directory, which holds pods/ and containers/ (e.g. /var/log), not '/etc/hostname': not a directory",
+        "tcpconnlat-exporter --labels daddr --cidrs 10.1.2.3/8=x|--cidrs 10.1.2.3/8 has host bits set: the prefix is 10.0.0.0/8",
+        "tcpconnlat-exporter --labels daddr --cidrs fd00::1/8=x|--cidrs fd00::1/8 has host bits set: the prefix is fd00:0:0:0:0:0:0:0/8",
+        "tcpconnlat-exporter --labels daddr --cidrs 10.0.0.0/8=a,10.0.0.0/8=b|--cidrs 10.0.0.0/8 is given twice",
+        "tcpconnlat -H --by daddr --cidrs @/nonexistent|--cidrs cannot read /nonexistent: no such file",
+        "tcpconnlat -H --by daddr --cidrs @/|--cidrs cannot read /: ",
         "tcpconnlat-exporter --series.grace 5m-1s|--series.grace takes a duration",
         "tcpconnlat-exporter --web.telemetry-path metrics|--web.telemetry-path takes a path such as /metrics",
         "tcpconnlat-exporter --web.telemetry-path /|--web.telemetry-path takes a path such as /metrics",
@@ -92,5 +109,49 @@ class UsageTest {
         assertThat(Preflight.missingCapability(none.setBit(39), false)).isEqualTo("CAP_PERFMON");
         assertThat(Preflight.missingCapability(none.setBit(21), true)).isEqualTo("CAP_NET_ADMIN");
         assertThat(Preflight.missingCapability(bpfPerfmon.setBit(12), true)).isNull();
+    }
+
+    /** The floor is the oldest kernel measured (scripts/kernels), whatever the distribution's suffix. */
+    @org.junit.jupiter.api.Test
+    void kernelFloorIsFiveTen() {
+        assertThat(Preflight.tooOld("4.19.0-27-amd64")).isTrue();
+        assertThat(Preflight.tooOld("5.9.16")).isTrue();
+        assertThat(Preflight.tooOld("5.10.0-32-amd64")).isFalse();
+        assertThat(Preflight.tooOld("5.14.0-427.el9.x86_64")).isFalse();
+        assertThat(Preflight.tooOld("6.1.0-50-amd64")).isFalse();
+        assertThat(Preflight.tooOld("6.18.44-fc-v1294")).isFalse();
+    }
+
+    /** --cidrs @FILE is the option's own file of prefixes (one per line), not picocli's argument file. */
+    @org.junit.jupiter.api.Test
+    void cidrsFromAFileWithASpace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("groups");
+        java.nio.file.Files.writeString(file, "# groups\n10.0.0.0/8=internal\n192.168.1.7/16=lan\n");
+        for (String tool : List.of("tcpconnlat-exporter --labels daddr", "tcpconnlat -H --by daddr")) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            String[] args = (tool + " --cidrs @" + file).split(" ");
+            assertThat(Main.run(args, new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).hasLineCount(1)
+                    .contains("--cidrs 192.168.1.7/16 has host bits set: the prefix is 192.168.0.0/16");
+        }
+    }
+
+    /** Every description formats (picocli formats them: a bare '%' printed "[picocli WARN] Could not format"). */
+    @org.junit.jupiter.api.Test
+    void helpFormatsWithoutWarnings() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            for (String tool : List.of("tcpconnlat", "tcpconnect", "tcpconnlat-exporter")) {
+                assertThat(Main.run(new String[] {tool, "--help"}, System.err)).isZero();
+            }
+        } finally {
+            System.setErr(saved);
+            System.setOut(out);
+        }
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("WARN").doesNotContain("Could not format");
     }
 }

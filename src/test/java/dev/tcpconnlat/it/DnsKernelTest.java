@@ -238,6 +238,37 @@ class DnsKernelTest {
     }
 
     /**
+     * -H --by peer counts every connect: three to addresses no answer named (each its own key by
+     * address in the kernel, all "unknown": they once collapsed into one, and two were lost) and
+     * two right after a look-up.
+     */
+    @Test
+    void histogramByPeerCountsEveryConnect() throws Exception {
+        int closed = ExporterKernelTest.freePort();
+        try (Tool h = Tool.start("tcpconnlat", "-H", "--by", "peer")) {
+            for (String unnamed : List.of("127.0.0.9", "127.0.0.10", "127.0.0.11")) {
+                Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/" + unnamed + "/" + closed + " 2>/dev/null; true"));
+            }
+            for (int i = 0; i < 2; i++) {
+                lookup("127.0.0.1", "web.tcpconnlat.test", Type.A);
+                Kernel.waitFor(Kernel.bash("exec 3<>/dev/tcp/127.0.0.2/" + closed + " 2>/dev/null; true"));
+            }
+            assertThat(h.interrupt()).isZero();
+            List<String> lines = h.lines(Duration.ofMillis(500));
+            assertThat(countUnder(lines, "peer = web.tcpconnlat.test")).isEqualTo(2);
+            assertThat(countUnder(lines, "peer = unknown")).isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    /** The count of the -H table under a section line. */
+    static long countUnder(List<String> lines, String section) {
+        int at = lines.indexOf(section);
+        assertThat(at).as(section + " in " + lines).isNotNegative();
+        return lines.subList(at, lines.size()).stream().filter(l -> l.startsWith("count ")).findFirst()
+                .map(l -> Long.parseLong(l.split("\\s+")[1])).orElseThrow();
+    }
+
+    /**
      * 2,000 names in the answers, one connect to each name's address: the exporter keeps the
      * first --peers.max (default 1,000) names apart and counts the rest under other; every
      * connect is counted, none dropped.

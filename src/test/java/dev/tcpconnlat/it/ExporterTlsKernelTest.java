@@ -56,7 +56,10 @@ class ExporterTlsKernelTest {
                 """.formatted(hash));
         int port = ExporterKernelTest.freePort();
         String url = "https://localhost:" + port;
-        Process exporter = ExporterKernelTest.exporter("127.0.0.1:" + port, "--web.config.file", web.toString());
+        Path log = dir.resolve("exporter.log");
+        Process exporter = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                "127.0.0.1:" + port, "--web.config.file", web.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             awaitStatus(url + "/-/healthy", "401", "");
             assertThat(curl(url + "/metrics", "-u", "prometheus:s3cret pass")).isEqualTo("200");
@@ -118,11 +121,28 @@ class ExporterTlsKernelTest {
                 prometheus.waitFor(10, TimeUnit.SECONDS);
             }
 
-            // a change that does not read: one line, and the last good file is kept
-            Files.writeString(web, "tls_server_config: [\n");
+            // a change that cannot be used: one line each, and the last good file is kept: one that does
+            // not read, one emptied (as editors do before they write), one deleted, one without TLS
+            String good = Files.readString(web);
+            for (String bad : List.of("tls_server_config: [\n", "", "(deleted)", "basic_auth_users: {}\n")) {
+                if (bad.equals("(deleted)")) {
+                    Files.delete(web);
+                } else {
+                    Files.writeString(web, bad);
+                }
+                TcpConnLatKernelTest.sleep(1500);
+                assertThat(curl(url + "/metrics", "-u", "prometheus:s3cret pass", client[0], client[1], client[2], client[3]))
+                        .as("with a bad file: " + bad).isEqualTo("200");
+                assertThat(curl(url + "/-/healthy", client[0], client[1], client[2], client[3])).isEqualTo("401");
+            }
+            assertThat(Files.readAllLines(log)).filteredOn(l -> l.contains("the last good web config is kept"))
+                    .hasSize(4).anyMatch(l -> l.endsWith(": empty (the last good web config is kept)"))
+                    .anyMatch(l -> l.endsWith(": no such file (the last good web config is kept)"))
+                    .anyMatch(l -> l.contains("TLS turned off: that needs a restart"));
+            Files.writeString(web, good.replace("min_version: TLS13\n", ""));
             TcpConnLatKernelTest.sleep(1500);
             assertThat(curl(url + "/metrics", "-u", "prometheus:s3cret pass", client[0], client[1], client[2], client[3]))
-                    .isEqualTo("200");
+                    .as("a good file again").isEqualTo("200");
         } finally {
             exporter.destroy();
             exporter.waitFor(10, TimeUnit.SECONDS);

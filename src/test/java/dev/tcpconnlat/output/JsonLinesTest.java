@@ -29,7 +29,7 @@ class JsonLinesTest {
                 "2001:db8::1", 40001, "::ffff:10.1.2.4", 443, Result.REFUSED, 111, 0);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
-        JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
+        JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null, 0));
         long before = System.currentTimeMillis();
         try (Arena arena = Arena.ofConfined()) {
             json.print(new RecordView().wrap(EncodedEvent.of(e, arena)), out);
@@ -54,7 +54,7 @@ class JsonLinesTest {
     void timesKeepNanoseconds() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Output out = new Output(bytes);
-        JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null));
+        JsonLines json = new JsonLines(null, new CgroupNames(CgroupV2.root(), null, 0));
         try (Arena arena = Arena.ofConfined()) {
             for (long ts : new long[] {5_000_000_001L, 5_001_234_568L}) {
                 json.print(new RecordView().wrap(EncodedEvent.of(new ConnectEvent(ts, 1000, 1, 1, 1, 0, "x", 4,

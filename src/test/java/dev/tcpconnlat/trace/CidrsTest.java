@@ -11,11 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** --cidrs as the kernel's LPM trie gets it: IPv4 v4-mapped, host bits off, one number per name. */
+/** --cidrs as the kernel's LPM trie gets it: IPv4 v4-mapped, one number per name; host bits set or a prefix twice refused. */
 class CidrsTest {
     @Test
     void prefixesAsTheKernelKeysThem() {
-        Cidrs c = Cidrs.parse("10.1.2.3/8=internal, fd00::1/8=internal,192.168.0.0/16=lan");
+        Cidrs c = Cidrs.parse("10.0.0.0/8=internal, fd00::/8=internal,192.168.0.0/16=lan");
         assertThat(c.prefixes()).hasSize(3);
         Cidrs.Prefix v4 = c.prefixes().get(0);
         assertThat(HexFormat.of().formatHex(v4.address())).isEqualTo("00000000000000000000ffff0a000000");
@@ -38,7 +38,8 @@ class CidrsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "10.0.0.0/8", "10.0.0.0=x", "10.0.0.0/33=x", "fd00::/129=x", "host/8=x",
-        "10.0.0.0/8=", "10.0.0.0/8=a b", "10.0.0.0/x=y"})
+        "10.0.0.0/8=", "10.0.0.0/8=a b", "10.0.0.0/x=y", "10.1.2.3/8=x", "fd00::1/8=x", "10.0.0.0/8=a,10.0.0.0/8=b",
+        "10.0.0.0/8=a,10.0.0.0/8=a", "::ffff:10.0.0.0/104=a,10.0.0.0/8=b"})
     void badSpecsAreOneLine(String spec) {
         assertThatThrownBy(() -> Cidrs.parse(spec)).isInstanceOf(IllegalArgumentException.class)
                 .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(1));
