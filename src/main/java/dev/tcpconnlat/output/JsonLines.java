@@ -51,6 +51,9 @@ public final class JsonLines implements EventPrinter {
     private final QueryColumn query;
 
     private final CgroupNames cgroups;
+    /** The last cgroup's fields as JSON (",\"unit\":...,\"container\":\"...\""): written whole while it repeats. */
+    private CgroupLabels lastCgroup;
+    private SerializedString cgroupFields;
     /** An address, a comm or the time, as bytes: written without a String per field (cheaper under C1). */
     private final byte[] text = new byte[EventView.ADDRSTRLEN];
     private final IsoInstant time = new IsoInstant();
@@ -107,9 +110,11 @@ public final class JsonLines implements EventPrinter {
         number(DPORT, e.dport());
         number(CGROUP_ID, e.cgroupId());
         CgroupLabels cgroup = cgroups.labels(e.cgroupId());
-        for (int i = 0; i < CGROUP_FIELDS.length; i++) {
-            string(CGROUP_FIELDS[i], Label.JSON.get(i).value(cgroup));
+        if (cgroup != lastCgroup) {
+            lastCgroup = cgroup;
+            cgroupFields = fields(cgroup);
         }
+        json.writeRaw(cgroupFields); // after a value: the generator puts the comma before the next key itself
         if (e.result() != Result.PENDING) {
             number(LATENCY_US, e.latencyUs());
             string(RESULT, e.result().name());
@@ -129,6 +134,21 @@ public final class JsonLines implements EventPrinter {
         json.writeEndObject();
         json.writeRaw('\n');
         json.flush();
+    }
+
+    /** The cgroup's fields (Label.JSON), escaped by Jackson, as they follow another field: ,"unit":"...",... */
+    private static SerializedString fields(CgroupLabels cgroup) throws IOException {
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(text)) {
+            g.writeStartObject();
+            for (int i = 0; i < CGROUP_FIELDS.length; i++) {
+                g.writeFieldName(CGROUP_FIELDS[i]);
+                g.writeString(Label.JSON.get(i).value(cgroup));
+            }
+            g.writeEndObject();
+        }
+        String object = text.toString(); // {"unit":"..."}: the fields without the braces, after a comma
+        return new SerializedString("," + object.substring(1, object.length() - 1));
     }
 
     private void number(SerializedString key, int value) throws IOException {

@@ -255,17 +255,10 @@ class DnsKernelTest {
             }
             assertThat(h.interrupt()).isZero();
             List<String> lines = h.lines(Duration.ofMillis(500));
-            assertThat(countUnder(lines, "peer = web.tcpconnlat.test")).isEqualTo(2);
-            assertThat(countUnder(lines, "peer = unknown")).isGreaterThanOrEqualTo(3);
+            java.util.Map<String, Long> counts = HistogramKernelTest.counts(lines);
+            assertThat(counts).as(lines.toString()).containsEntry("peer = web.tcpconnlat.test", 2L);
+            assertThat(counts.get("peer = unknown")).as(lines.toString()).isGreaterThanOrEqualTo(3);
         }
-    }
-
-    /** The count of the -H table under a section line. */
-    static long countUnder(List<String> lines, String section) {
-        int at = lines.indexOf(section);
-        assertThat(at).as(section + " in " + lines).isNotNegative();
-        return lines.subList(at, lines.size()).stream().filter(l -> l.startsWith("count ")).findFirst()
-                .map(l -> Long.parseLong(l.split("\\s+")[1])).orElseThrow();
     }
 
     /**

@@ -39,6 +39,21 @@ class HistogramKernelTest {
         return all;
     }
 
+    /** Per section ("" for the only table, else "dport = 80"...): the count, whatever the unit. */
+    static Map<String, Long> counts(List<String> lines) {
+        Map<String, Long> all = new LinkedHashMap<>();
+        String section = "";
+        for (String l : lines) {
+            Matcher m = COUNT.matcher(l);
+            if (l.contains(" = ")) {
+                section = l;
+            } else if (m.matches()) {
+                all.put(section, Long.parseLong(m.group(1)));
+            }
+        }
+        return all;
+    }
+
     /** Per section: the rows with a count, as {low, high, count}. */
     static Map<String, List<long[]>> rows(List<String> lines) {
         Map<String, List<long[]>> all = new LinkedHashMap<>();

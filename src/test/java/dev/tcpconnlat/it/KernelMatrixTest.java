@@ -1,5 +1,6 @@
 package dev.tcpconnlat.it;
 
+import static dev.tcpconnlat.it.TcpConnLatKernelTest.cols;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -466,21 +467,12 @@ class KernelMatrixTest {
                 .orElseThrow(() -> new AssertionError("no object of " + connect + " in " + rows));
     }
 
-    private static String[] cols(String line) {
-        return line.trim().split("\\s+");
-    }
-
     /** The count of the histogram under {@code section} ("dport = 80"), or of the only one when null. */
     private long histogramCount(String tool, String section) {
         List<String> lines = lines(tool);
-        int from = section == null ? 0 : lines.indexOf(section);
-        assertThat(from).as(section + " in " + lines).isNotNegative();
-        for (String l : lines.subList(from, lines.size())) {
-            if (l.startsWith("count ")) {
-                return Long.parseLong(cols(l)[1]);
-            }
-        }
-        throw new AssertionError("no count under " + section + " in " + lines);
+        Long n = HistogramKernelTest.counts(lines).get(section == null ? "" : section);
+        assertThat(n).as(section + " in " + lines).isNotNull();
+        return n;
     }
 
     /** Waits (up to WAIT) until a scrape of the exporter satisfies {@code ok}. */
