@@ -57,7 +57,8 @@ final class ExporterCommand {
                         + "(default " + TraceConfig.DEFAULT_SERIES_MAX + ")").build());
         spec.addOption(OptionSpec.builder("--series.grace").paramLabel("DURATION").type(String.class)
                 .description("how long the final counts of a removed cgroup's series (or of series idle while a "
-                        + "map was nearly full) are still served, e.g. 30s, 5m, 1h (default 5m)").build());
+                        + "map was nearly full) are still served, and how long a pod's names are waited for before its series "
+                        + "are served without them; a Prometheus duration, e.g. 30s, 5m, 1h, 2w (default 5m)").build());
         spec.addOption(OptionSpec.builder("--kubelet.log-dir").paramLabel("DIR").type(String.class)
                 .description("where the kubelet's pods/ and containers/ log directories are, for the namespace, "
                         + "pod and container labels (default /var/log)").build());
@@ -156,7 +157,6 @@ final class ExporterCommand {
             throw usage(parsed, "--labels " + e.getMessage());
         }
     }
-
 
     /** A Prometheus duration's units, in the order they are written (each at most once): 1y2w3d4h5m6s7ms. */
     private static final long[] UNIT_NS = {365 * 86_400_000_000_000L, 7 * 86_400_000_000_000L, 86_400_000_000_000L,
