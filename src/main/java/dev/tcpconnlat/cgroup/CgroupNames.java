@@ -88,7 +88,7 @@ public final class CgroupNames {
         }
         CgroupLabels n = byId.get(id);
         if (n != null && unnamedSince.containsKey(id)) {
-            n = askAgain(id, n);
+            n = askAgain(id, n, false);
         }
         if (n == null && System.nanoTime() - lastScan >= RESCAN_NS) {
             scan();
@@ -105,13 +105,16 @@ public final class CgroupNames {
         return n;
     }
 
-    /** A cgroup whose Kubernetes names were missing: its labels again, until the wait is over. */
-    private CgroupLabels askAgain(long id, CgroupLabels old) {
+    /**
+     * A cgroup whose Kubernetes names were missing: its labels again; when still missing and the
+     * wait is over, or the cgroup is {@code gone}, looked for no more and counted (once).
+     */
+    private CgroupLabels askAgain(long id, CgroupLabels old, boolean gone) {
         CgroupLabels n = CgroupLabels.of(old.path(), kubelet);
         byId.put(id, n);
         if (n.kubernetesNamed()) {
             unnamedSince.remove(id);
-        } else if (System.nanoTime() - unnamedSince.get(id) >= waitNs) {
+        } else if (gone || System.nanoTime() - unnamedSince.get(id) >= waitNs) {
             unnamedSince.remove(id);
             kubernetesNamesMissing++;
         }
@@ -127,16 +130,15 @@ public final class CgroupNames {
         if (n == null || !unnamedSince.containsKey(id)) {
             return false;
         }
-        askAgain(id, n);
+        askAgain(id, n, false);
         return unnamedSince.containsKey(id);
     }
 
     /** The cgroup was removed: its names are looked for no more (counted if they were not found). */
     public synchronized void gone(long id) {
         CgroupLabels n = byId.get(id);
-        if (n != null && unnamedSince.containsKey(id) && !askAgain(id, n).kubernetesNamed()) {
-            unnamedSince.remove(id);
-            kubernetesNamesMissing++;
+        if (n != null && unnamedSince.containsKey(id)) {
+            askAgain(id, n, true);
         }
     }
 

@@ -17,7 +17,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -78,7 +77,9 @@ public final class Web implements AutoCloseable {
     private volatile WebConfig config;
     private long configCheckedAt = System.nanoTime();
     /** The config file's mtime and size when last read (null: missing): a change of either is read. */
-    private List<Object> configSeen;
+    private Seen configSeen;
+
+    private record Seen(java.nio.file.attribute.FileTime modified, long size) {}
     private CompletableFuture<MetricSnapshots> reading;
     private volatile boolean closing;
 
@@ -146,7 +147,7 @@ public final class Web implements AutoCloseable {
             long now = System.nanoTime();
             if (now - configCheckedAt >= 1_000_000_000L) {
                 configCheckedAt = now;
-                List<Object> seen = seen(configFile);
+                Seen seen = seen(configFile);
                 if (!java.util.Objects.equals(seen, configSeen)) {
                     configSeen = seen;
                     try {
@@ -162,7 +163,7 @@ public final class Web implements AutoCloseable {
 
     /** The changed config file, if it can replace the running one; IllegalArgumentException (one line) if not. */
     private WebConfig reread() {
-        if (configSeen != null && (long) configSeen.get(1) == 0) {
+        if (configSeen != null && configSeen.size() == 0) {
             throw new IllegalArgumentException("--web.config.file " + configFile + ": empty");
         }
         WebConfig c = WebConfig.read(configFile);
@@ -173,9 +174,9 @@ public final class Web implements AutoCloseable {
         return c;
     }
 
-    private static List<Object> seen(Path file) {
+    private static Seen seen(Path file) {
         try {
-            return file == null ? null : List.of(Files.getLastModifiedTime(file), Files.size(file));
+            return file == null ? null : new Seen(Files.getLastModifiedTime(file), Files.size(file));
         } catch (IOException e) {
             return null;
         }

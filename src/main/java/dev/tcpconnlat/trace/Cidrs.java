@@ -62,14 +62,18 @@ public final class Cidrs {
         }
     }
 
-    /** The address with its bits past {@code bits} cleared, as text. */
-    private static String network(byte[] raw, int bits) {
+    /** The address with its bits past {@code bits} cleared. */
+    private static byte[] network(byte[] raw, int bits) {
         byte[] n = raw.clone();
         for (int i = bits; i < n.length * 8; i++) {
             n[i / 8] &= (byte) ~(0x80 >> (i % 8));
         }
+        return n;
+    }
+
+    private static String text(byte[] address) {
         try {
-            return InetAddress.getByAddress(n).getHostAddress();
+            return InetAddress.getByAddress(address).getHostAddress();
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
@@ -118,14 +122,13 @@ public final class Cidrs {
                 throw new IllegalArgumentException("the prefix length of " + literal + " is 0 to " + max + ", not '"
                         + entry.substring(slash + 1, eq).strip() + "'");
             }
+            byte[] network = network(raw, bits);
+            if (!java.util.Arrays.equals(network, raw)) { // a host bit set is a typo (10.1.2.3/8): refused
+                throw new IllegalArgumentException(literal + "/" + bits + " has host bits set: the prefix is "
+                        + text(network) + "/" + bits);
+            }
             byte[] address = MappedAddress.of(raw);
             int prefixBits = bits + (raw.length == 4 ? 96 : 0); // IPv4: the prefix of ::ffff:a.b.c.d
-            for (int i = prefixBits; i < 128; i++) { // a host bit set is a typo (10.1.2.3/8): refused
-                if ((address[i / 8] & (0x80 >> (i % 8))) != 0) {
-                    throw new IllegalArgumentException(literal + "/" + bits + " has host bits set: the prefix is "
-                            + network(raw, bits) + "/" + bits);
-                }
-            }
             for (Prefix p : prefixes) {
                 if (p.bits() == prefixBits && java.util.Arrays.equals(p.address(), address)) {
                     throw new IllegalArgumentException(literal + "/" + bits + " is given twice");

@@ -70,6 +70,10 @@ class CgroupNamesTest {
         assertThat(names.kubernetesNamesMissing()).isEqualTo(2);
         names.gone(1); // counted once
         assertThat(names.kubernetesNamesMissing()).isEqualTo(2);
+        names.learn(4, path(4));
+        Thread.sleep(250);
+        names.gone(4); // its wait over and gone at once: still one cgroup, counted once
+        assertThat(names.kubernetesNamesMissing()).isEqualTo(3);
     }
 
     @Test

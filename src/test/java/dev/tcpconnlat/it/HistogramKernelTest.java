@@ -25,30 +25,26 @@ class HistogramKernelTest {
 
     /** Per section ("" for the only table, else "dport = 80"...): count, p50, p90, p99, max. */
     static Map<String, double[]> summaries(List<String> lines) {
-        Map<String, double[]> all = new LinkedHashMap<>();
-        String section = "";
-        for (String l : lines) {
-            Matcher m = SUMMARY.matcher(l);
-            if (l.contains(" = ")) {
-                section = l;
-            } else if (m.matches()) {
-                all.put(section, new double[] {Long.parseLong(m.group(1)), Double.parseDouble(m.group(2)),
-                        Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))});
-            }
-        }
-        return all;
+        return perSection(lines, SUMMARY, m -> new double[] {Long.parseLong(m.group(1)), Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))});
     }
 
     /** Per section ("" for the only table, else "dport = 80"...): the count, whatever the unit. */
     static Map<String, Long> counts(List<String> lines) {
-        Map<String, Long> all = new LinkedHashMap<>();
+        return perSection(lines, COUNT, m -> Long.parseLong(m.group(1)));
+    }
+
+    /** Per section, what {@code value} makes of the line in it that {@code line} matches. */
+    private static <T> Map<String, T> perSection(List<String> lines, Pattern line,
+            java.util.function.Function<Matcher, T> value) {
+        Map<String, T> all = new LinkedHashMap<>();
         String section = "";
         for (String l : lines) {
-            Matcher m = COUNT.matcher(l);
+            Matcher m = line.matcher(l);
             if (l.contains(" = ")) {
                 section = l;
             } else if (m.matches()) {
-                all.put(section, Long.parseLong(m.group(1)));
+                all.put(section, value.apply(m));
             }
         }
         return all;
