@@ -31,6 +31,7 @@ struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
 	int sk_err;
+	int sk_err_soft;   /* an ICMP error that came while the socket was locked (a connect in flight) */
 };
 
 /* Starts with struct sock. Unlike skc_num, inet_sport survives the unhashing that

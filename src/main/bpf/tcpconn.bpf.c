@@ -68,6 +68,7 @@ struct identity {
 	char comm[TASK_COMM_LEN];
 	__u32 daddr_group;  /* cfg.daddr_groups: looked up once, for the attempt and the answer */
 	__u32 peer;         /* BY_PEER: looked up once, the same way */
+	__s32 so_error;     /* an error the application read with getsockopt(SO_ERROR): handle_so_error */
 };
 
 /*
@@ -632,8 +633,13 @@ static __always_inline void on_syn_answered(const struct sock *sk, int newstate,
 		return;
 	now = bpf_ktime_get_ns();
 	latency = now - id->start_ns;
+	/*
+	 * An ICMP error that came while connect() held the socket (a non-blocking connect) is
+	 * kept in sk_err_soft, with no state change; getsockopt(SO_ERROR) returns and clears it
+	 * (handle_so_error noted it), and the close that follows has neither.
+	 */
 	if (newstate == TCP_CLOSE)
-		err = sk->sk_err;
+		err = sk->sk_err ?: sk->sk_err_soft ?: id->so_error;
 	result = result_of(newstate, err);
 	if ((result == RESULT_OK || result == RESULT_REFUSED || cfg.report_failures) && latency >= cfg.min_latency_ns) {
 		__u16 retrans = 0;
@@ -688,6 +694,32 @@ int BPF_PROG(handle_set_state_nocas, const struct sock *sk, const int oldstate, 
 {
 	set_state(sk, oldstate, newstate, false);
 	return 0;
+}
+
+#define SOL_SOCKET 1
+#define SO_ERROR 4
+
+/*
+ * getsockopt(SO_ERROR) of a connect in flight (cgroup v2 root; loaded where the failures are
+ * reported and CAP_NET_ADMIN allows it): the error it returned, which it also cleared, for
+ * on_syn_answered. Every other getsockopt only passes through.
+ */
+SEC("cgroup/getsockopt")
+int handle_so_error(struct bpf_sockopt *ctx)
+{
+	struct identity *id;
+	int *value = ctx->optval;
+	__u64 key;
+
+	if (ctx->level != SOL_SOCKET || ctx->optname != SO_ERROR || ctx->retval || !ctx->sk)
+		return 1;
+	if ((void *)(value + 1) > ctx->optval_end || *value <= 0)
+		return 1;
+	key = identity_key(ctx->sk);
+	id = bpf_map_lookup_elem(&identities, &key);
+	if (id)
+		id->so_error = *value;
+	return 1;
 }
 
 /* ==== Attempts and counts (the exporter's attempts; tcpconnect, tcpconnect -c) ========== */

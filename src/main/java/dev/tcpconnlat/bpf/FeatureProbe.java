@@ -11,6 +11,10 @@ import java.lang.foreign.ValueLayout;
 public final class FeatureProbe {
     /** enum bpf_prog_type: BPF_PROG_TYPE_SOCKET_FILTER, the plainest program type. */
     public static final int SOCKET_FILTER = 1;
+    /** enum bpf_prog_type: BPF_PROG_TYPE_CGROUP_SOCKOPT (cgroup/getsockopt, cgroup/setsockopt). */
+    public static final int CGROUP_SOCKOPT = 25;
+    /** enum bpf_attach_type: BPF_CGROUP_GETSOCKOPT. */
+    public static final int CGROUP_GETSOCKOPT = 21;
 
     private FeatureProbe() {}
 
@@ -25,9 +29,24 @@ public final class FeatureProbe {
 
     /** Whether a program of {@code progType} made of {@code insns} loads. */
     public static boolean loads(int progType, long... insns) {
+        return loads(progType, 0, insns);
+    }
+
+    /**
+     * The same for a type that needs its attach type at load (cgroup sockopt programs).
+     * struct bpf_prog_load_opts { size_t sz; int attempts; enum bpf_attach_type
+     * expected_attach_type; ... }: passed only as far as expected_attach_type (sz 16).
+     */
+    public static boolean loads(int progType, int expectedAttachType, long... insns) {
         try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment opts = MemorySegment.NULL;
+            if (expectedAttachType != 0) {
+                opts = tmp.allocate(16, 8);
+                opts.set(ValueLayout.JAVA_LONG, 0, 16);
+                opts.set(ValueLayout.JAVA_INT, 12, expectedAttachType);
+            }
             int fd = (int) LibBpf.PROG_LOAD.invokeExact(progType, tmp.allocateFrom("probe"), tmp.allocateFrom("GPL"),
-                    tmp.allocateFrom(ValueLayout.JAVA_LONG, insns), (long) insns.length, MemorySegment.NULL);
+                    tmp.allocateFrom(ValueLayout.JAVA_LONG, insns), (long) insns.length, opts);
             if (fd < 0) {
                 return false;
             }

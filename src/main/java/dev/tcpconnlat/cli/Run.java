@@ -25,7 +25,15 @@ final class Run {
     /** Checks, loads and attaches; null when a stop signal came first. */
     Tracer start(TraceConfig config) {
         Preflight.check(tool, config.usesCgroupPrograms());
-        return stop.requested() ? null : Tracer.start(config);
+        if (stop.requested()) {
+            return null;
+        }
+        Tracer tracer = Tracer.start(config);
+        if (config.reportFailures() && !tracer.readsSoError()) {
+            err.println(tool + ": without CAP_NET_ADMIN, a non-blocking connect refused by ICMP shows as ABORTED"
+                    + " when its application read the error (getsockopt SO_ERROR) before closing");
+        }
+        return tracer;
     }
 
     boolean stopped() {

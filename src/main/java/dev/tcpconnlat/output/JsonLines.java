@@ -2,7 +2,7 @@ package dev.tcpconnlat.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.tcpconnlat.cgroup.CgroupLabels;
 import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.dns.DnsCache;
@@ -10,10 +10,16 @@ import dev.tcpconnlat.trace.Label;
 import dev.tcpconnlat.event.EventView;
 import dev.tcpconnlat.event.Result;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * One JSON object per line with every field of the event, written by Jackson.
+ * One JSON object per line with every field of the event. The line is put together as bytes
+ * from its fixed parts (keys and punctuation, encoded once) and values that need no escaping
+ * (numbers, addresses, the time, a printable ASCII comm); every string that may need escaping
+ * is escaped by Jackson (a comm that is not plain ASCII, the cgroup's names, a DNS name). Under
+ * C1 a JsonGenerator's call per key and value cost as much again as the text table's line.
  * Attempts (tcpconnect) have no latency, result or errno yet, so those keys are absent.
  * {@code unit} is the systemd unit (service or scope) of the connecting process's cgroup and
  * {@code container_id} the container's, each "" when there is none (as the exporter's labels).
@@ -22,38 +28,37 @@ import java.io.OutputStream;
  * microseconds from that answer to the connect (null without an answer).
  */
 public final class JsonLines implements EventPrinter {
-    /** The keys, quoted and encoded once (writing a String key costs a copy and an escape check per call). */
-    private static final SerializedString TIME = new SerializedString("time");
-    private static final SerializedString PID = new SerializedString("pid");
-    private static final SerializedString TID = new SerializedString("tid");
-    private static final SerializedString UID = new SerializedString("uid");
-    private static final SerializedString COMM = new SerializedString("comm");
-    private static final SerializedString FAMILY = new SerializedString("family");
-    private static final SerializedString SADDR = new SerializedString("saddr");
-    private static final SerializedString LPORT = new SerializedString("lport");
-    private static final SerializedString DADDR = new SerializedString("daddr");
-    private static final SerializedString DPORT = new SerializedString("dport");
-    private static final SerializedString CGROUP_ID = new SerializedString("cgroup_id");
-    /** The cgroup's labels: unit, container_id, ... (Label.JSON). */
-    private static final SerializedString[] CGROUP_FIELDS = Label.JSON.stream()
-            .map(l -> new SerializedString(l.labelName())).toArray(SerializedString[]::new);
-    private static final SerializedString LATENCY_US = new SerializedString("latency_us");
-    private static final SerializedString RESULT = new SerializedString("result");
-    private static final SerializedString ERRNO = new SerializedString("errno");
-    private static final SerializedString SYN_RETRANSMITS = new SerializedString("syn_retransmits");
-    private static final SerializedString QUERY = new SerializedString("query");
-    private static final SerializedString QUERY_GAP_US = new SerializedString("query_gap_us");
+    // The keys, each with the punctuation around it: {"time":"...","pid":N,...}
+    private static final byte[] TIME = ascii("{\"time\":\"");
+    private static final byte[] PID = ascii("\",\"pid\":");
+    private static final byte[] TID = ascii(",\"tid\":");
+    private static final byte[] UID = ascii(",\"uid\":");
+    private static final byte[] COMM = ascii(",\"comm\":");
+    private static final byte[] FAMILY = ascii(",\"family\":");
+    private static final byte[] SADDR = ascii(",\"saddr\":\"");
+    private static final byte[] LPORT = ascii("\",\"lport\":");
+    private static final byte[] DADDR = ascii(",\"daddr\":\"");
+    private static final byte[] DPORT = ascii("\",\"dport\":");
+    private static final byte[] CGROUP_ID = ascii(",\"cgroup_id\":");
+    private static final byte[] LATENCY_US = ascii(",\"latency_us\":");
+    private static final byte[] RESULT = ascii(",\"result\":");
+    private static final byte[] ERRNO = ascii(",\"errno\":");
+    private static final byte[] SYN_RETRANSMITS = ascii(",\"syn_retransmits\":");
+    private static final byte[] QUERY = ascii(",\"query\":");
+    private static final byte[] QUERY_GAP_US = ascii(",\"query_gap_us\":");
+    private static final byte[] NULL = ascii("null");
+    /** Each result's value, quoted: "OK", "REFUSED", ... */
+    private static final byte[][] RESULTS = Arrays.stream(Result.values())
+            .map(r -> quoted(r.name())).toArray(byte[][]::new);
 
     /** CLOCK_REALTIME minus CLOCK_MONOTONIC: turns the kernel's timestamps into wall-clock time. */
     private final long realtimeOffsetNs = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
-    private Output out;
-    private final JsonGenerator json;
     private final QueryColumn query;
 
     private final CgroupNames cgroups;
-    /** The last cgroup's fields as JSON (",\"unit\":...,\"container\":\"...\""): written whole while it repeats. */
+    /** The last cgroup's fields (",\"unit\":...,\"container\":\"...\""): written whole while it repeats. */
     private CgroupLabels lastCgroup;
-    private SerializedString cgroupFields;
+    private byte[] cgroupFields;
     /** An address, a comm or the time, as bytes: written without a String per field (cheaper under C1). */
     private final byte[] text = new byte[EventView.ADDRSTRLEN];
     private final IsoInstant time = new IsoInstant();
@@ -62,23 +67,6 @@ public final class JsonLines implements EventPrinter {
     public JsonLines(QueryColumn query, CgroupNames cgroups) {
         this.query = query;
         this.cgroups = cgroups;
-        try {
-            // No root value separator: Jackson's default puts a space before every object after
-            // the first, and JSON-lines readers (and grep '^{') expect each line to start with '{'.
-            json = new JsonFactory().setRootValueSeparator(null).createGenerator(new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    out.write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override
@@ -86,90 +74,86 @@ public final class JsonLines implements EventPrinter {
 
     @Override
     public void print(EventView e, Output out) throws IOException {
-        this.out = out;
+        Line line = out.line();
         long wall = realtimeOffsetNs + e.timestampNs();
-        json.writeStartObject();
-        json.writeFieldName(TIME);
-        json.writeRawUTF8String(text, 0, time.format(wall, text)); // digits, '-', ':', 'T', '.' and 'Z': nothing to escape
-        number(PID, e.pid());
-        number(TID, e.tid());
-        number(UID, e.uid());
-        json.writeFieldName(COMM);
+        line.appendAscii(TIME);
+        line.appendAscii(text, 0, time.format(wall, text)); // digits, '-', ':', 'T', '.' and 'Z'
+        line.appendAscii(PID).append(e.pid());
+        line.appendAscii(TID).append(e.tid());
+        line.appendAscii(UID).append(e.uid());
+        line.appendAscii(COMM);
         int comm = e.comm(text);
-        if (ascii(comm)) {
-            json.writeUTF8String(text, 0, comm); // escapes '"', '\\' and control characters
+        if (plain(comm)) {
+            line.append('"').appendAscii(text, 0, comm).append('"');
         } else {
-            json.writeString(e.comm()); // decoded: invalid UTF-8 replaced
+            line.appendUtf8Uncounted(quoted(e.comm())); // decoded (invalid UTF-8 replaced), then escaped
         }
-        number(FAMILY, e.ipVersion());
-        json.writeFieldName(SADDR);
-        json.writeRawUTF8String(text, 0, e.saddr(text));
-        number(LPORT, e.lport());
-        json.writeFieldName(DADDR);
-        json.writeRawUTF8String(text, 0, e.daddr(text));
-        number(DPORT, e.dport());
-        number(CGROUP_ID, e.cgroupId());
+        line.appendAscii(FAMILY).append(e.ipVersion());
+        line.appendAscii(SADDR).appendAscii(text, 0, e.saddr(text));
+        line.appendAscii(LPORT).append(e.lport());
+        line.appendAscii(DADDR).appendAscii(text, 0, e.daddr(text));
+        line.appendAscii(DPORT).append(e.dport());
+        line.appendAscii(CGROUP_ID).append(e.cgroupId());
         CgroupLabels cgroup = cgroups.labels(e.cgroupId());
         if (cgroup != lastCgroup) {
             lastCgroup = cgroup;
             cgroupFields = fields(cgroup);
         }
-        json.writeRaw(cgroupFields); // after a value: the generator puts the comma before the next key itself
+        line.appendUtf8Uncounted(cgroupFields);
         if (e.result() != Result.PENDING) {
-            number(LATENCY_US, e.latencyUs());
-            string(RESULT, e.result().name());
-            number(ERRNO, e.errno());
-            number(SYN_RETRANSMITS, e.synRetransmits());
+            line.appendAscii(LATENCY_US).append(e.latencyUs());
+            line.appendAscii(RESULT).appendAscii(RESULTS[e.result().ordinal()]);
+            line.appendAscii(ERRNO).append(e.errno());
+            line.appendAscii(SYN_RETRANSMITS).append(e.synRetransmits());
         }
         if (query != null) {
             DnsCache.Entry answer = query.answer(e);
+            line.appendAscii(QUERY);
             if (answer == null) {
-                string(QUERY, QueryColumn.localhost(e) ? QueryColumn.LOCALHOST : null);
-                string(QUERY_GAP_US, null);
+                line.appendAscii(QueryColumn.localhost(e) ? quoted(QueryColumn.LOCALHOST) : NULL);
+                line.appendAscii(QUERY_GAP_US).appendAscii(NULL);
             } else {
-                string(QUERY, answer.name());
-                number(QUERY_GAP_US, QueryColumn.gapUs(answer, e));
+                line.appendUtf8Uncounted(quoted(answer.name()));
+                line.appendAscii(QUERY_GAP_US).append(QueryColumn.gapUs(answer, e));
             }
         }
-        json.writeEndObject();
-        json.writeRaw('\n');
-        json.flush();
+        line.append('}');
+        out.endLine();
     }
 
-    /** The cgroup's fields (Label.JSON), escaped by Jackson, as they follow another field: ,"unit":"...",... */
-    private static SerializedString fields(CgroupLabels cgroup) throws IOException {
-        java.io.StringWriter text = new java.io.StringWriter();
+    /** The cgroup's fields (Label.JSON), written by Jackson, as they follow another field: ,"unit":"...",... */
+    private static byte[] fields(CgroupLabels cgroup) throws IOException {
+        StringWriter text = new StringWriter();
         try (JsonGenerator g = new JsonFactory().createGenerator(text)) {
             g.writeStartObject();
-            for (int i = 0; i < CGROUP_FIELDS.length; i++) {
-                g.writeFieldName(CGROUP_FIELDS[i]);
-                g.writeString(Label.JSON.get(i).value(cgroup));
+            for (Label label : Label.JSON) {
+                g.writeStringField(label.labelName(), label.value(cgroup));
             }
             g.writeEndObject();
         }
         String object = text.toString(); // {"unit":"..."}: the fields without the braces, after a comma
-        return new SerializedString("," + object.substring(1, object.length() - 1));
+        return ("," + object.substring(1, object.length() - 1)).getBytes(StandardCharsets.UTF_8);
     }
 
-    private void number(SerializedString key, int value) throws IOException {
-        json.writeFieldName(key);
-        json.writeNumber(value); // an int's digits cost less than a long's
+    /** {@code value} as a JSON string, quotes included, escaped by Jackson. */
+    private static byte[] quoted(String value) {
+        byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
+        byte[] q = new byte[escaped.length + 2];
+        q[0] = '"';
+        System.arraycopy(escaped, 0, q, 1, escaped.length);
+        q[q.length - 1] = '"';
+        return q;
     }
 
-    private void number(SerializedString key, long value) throws IOException {
-        json.writeFieldName(key);
-        json.writeNumber(value);
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** A string, or null. */
-    private void string(SerializedString key, String value) throws IOException {
-        json.writeFieldName(key);
-        json.writeString(value);
-    }
-
-    private boolean ascii(int n) {
+    /** Whether the comm's {@code n} bytes in {@code text} are printable ASCII without '"' or '\\' (nothing to escape). */
+    private boolean plain(int n) {
         for (int i = 0; i < n; i++) {
-            if (text[i] < 0) {
+            byte b = text[i];
+            if (b < 0x20 || b == '"' || b == '\\') { // negative: not ASCII
                 return false;
             }
         }

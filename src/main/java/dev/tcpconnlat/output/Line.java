@@ -51,6 +51,22 @@ public final class Line {
         return this;
     }
 
+    /** Every byte of {@code b}, ASCII text. */
+    public Line appendAscii(byte[] b) {
+        return appendAscii(b, 0, b.length);
+    }
+
+    /**
+     * Every byte of {@code b}, UTF-8 text, its code points not counted by {@link #length}: for a
+     * line nobody pads (JSON), where counting would cost a pass over every byte.
+     */
+    public Line appendUtf8Uncounted(byte[] b) {
+        room(b.length);
+        System.arraycopy(b, 0, bytes, used, b.length);
+        used += b.length;
+        return this;
+    }
+
     /** In decimal, as Long.toString, without making a String. */
     public Line append(long v) {
         if (v < 0) {

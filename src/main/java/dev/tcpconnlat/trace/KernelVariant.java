@@ -11,16 +11,28 @@ import dev.tcpconnlat.bpf.FeatureProbe;
  * @param setState the inet_sock_set_state program: {@code handle_set_state} where the verifier
  *     takes an atomic compare-and-exchange (Linux 5.12), else {@code handle_set_state_nocas}
  *     (a histogram's max kept by a plain store)
+ * @param soError whether {@code handle_so_error} (cgroup/getsockopt) may load: it needs
+ *     CAP_NET_ADMIN; without it a non-blocking connect refused by ICMP, whose error the
+ *     application read with getsockopt(SO_ERROR) before closing, ends as ABORTED
  */
-record KernelVariant(String setState) {
+record KernelVariant(String setState, boolean soError) {
     static final String SET_STATE = "handle_set_state";
     static final String SET_STATE_NO_CMPXCHG = "handle_set_state_nocas";
 
     /** Every program that is one of a pair, and so loaded only when the probe picks it. */
     static final String[] ALTERNATIVES = {SET_STATE, SET_STATE_NO_CMPXCHG};
 
+    static final String SO_ERROR = "handle_so_error";
+
     static KernelVariant probe() {
-        return new KernelVariant(hasCmpxchg() ? SET_STATE : SET_STATE_NO_CMPXCHG);
+        return new KernelVariant(hasCmpxchg() ? SET_STATE : SET_STATE_NO_CMPXCHG, loadsGetsockopt());
+    }
+
+    /** r0 = 1; exit: a cgroup/getsockopt program that lets every call through. */
+    static boolean loadsGetsockopt() {
+        return FeatureProbe.loads(FeatureProbe.CGROUP_SOCKOPT, FeatureProbe.CGROUP_GETSOCKOPT,
+                insn(0xb7, 0, 0, 0, 1),
+                insn(0x95, 0, 0, 0, 0));
     }
 
     /**

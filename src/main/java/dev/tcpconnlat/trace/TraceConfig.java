@@ -102,7 +102,7 @@ public final class TraceConfig {
     /** Latency mode: hide connects answered faster. */
     public long minLatencyNs() { return minLatencyNs; }
 
-    /** Latency mode: also connects that got no answer (timed out, unreachable, aborted). */
+    /** Latency and histogram modes: also connects that got no answer (timed out, unreachable, aborted). */
     public boolean reportFailures() { return reportFailures; }
 
     /** Destination ports to trace; empty for all. */

@@ -200,9 +200,11 @@ public final class Tracer implements AutoCloseable {
         for (String program : KernelVariant.ALTERNATIVES) {
             object.program(program).setAutoload(program.equals(variant.setState()));
         }
-        object.program("handle_sockops").setAutoload(config.usesSockops());
-        object.program("handle_dns_ingress").setAutoload(config.capturesDns());
         object.program("handle_cgroup_rmdir").setAutoload(config.cgroupNames() != null);
+        List<String> cgroupPrograms = cgroupPrograms();
+        for (String program : CGROUP_PROGRAMS) {
+            object.program(program).setAutoload(cgroupPrograms.contains(program));
+        }
         try {
             object.load();
         } catch (BpfException e) {
@@ -260,13 +262,7 @@ public final class Tracer implements AutoCloseable {
         if (config.cgroupNames() != null) {
             resources.add(object.program("handle_cgroup_rmdir").attach());
         }
-        List<String> cgroupPrograms = new ArrayList<>();
-        if (config.usesSockops()) {
-            cgroupPrograms.add("handle_sockops");
-        }
-        if (config.capturesDns()) {
-            cgroupPrograms.add("handle_dns_ingress");
-        }
+        List<String> cgroupPrograms = cgroupPrograms();
         if (cgroupPrograms.isEmpty()) {
             return;
         }
@@ -433,6 +429,32 @@ public final class Tracer implements AutoCloseable {
         return selected;
     }
 
+    /** The programs attached to the cgroup v2 root, each loaded only when its run needs it. */
+    private static final List<String> CGROUP_PROGRAMS = List.of("handle_sockops", "handle_dns_ingress", KernelVariant.SO_ERROR);
+
+    private List<String> cgroupPrograms() {
+        List<String> programs = new ArrayList<>();
+        if (config.usesSockops()) {
+            programs.add("handle_sockops");
+        }
+        if (config.capturesDns()) {
+            programs.add("handle_dns_ingress");
+        }
+        if (readsSoError()) {
+            programs.add(KernelVariant.SO_ERROR);
+        }
+        return programs;
+    }
+
+    /**
+     * Whether the run reads the errors applications take with getsockopt(SO_ERROR) (a
+     * non-blocking connect refused by ICMP): wherever failures are reported, if the kernel lets
+     * this process load the hook (CAP_NET_ADMIN). False where the run wanted it and could not.
+     */
+    public boolean readsSoError() {
+        return config.reportFailures() && variant.soError();
+    }
+
     /** Histogram mode: how many keys each of the histogram and attempts maps holds at most. */
     public int seriesCapacity() {
         return config.seriesMax();
@@ -447,7 +469,9 @@ public final class Tracer implements AutoCloseable {
         if (closed) {
             return all;
         }
-        for (String name : List.of(variant.setState(), "handle_sockops", "handle_dns_ingress", "handle_cgroup_rmdir")) {
+        List<String> programs = new ArrayList<>(List.of(variant.setState(), "handle_cgroup_rmdir"));
+        programs.addAll(CGROUP_PROGRAMS);
+        for (String name : programs) {
             int fd = object.program(name).fd();
             if (fd < 0) {
                 continue; // not loaded in this mode

@@ -93,6 +93,17 @@ class AlwaysOnKernelTest {
             assertThat(out).isEqualTo(argv[0] + ": must run as root: missing CAP_NET_ADMIN "
                     + "(to attach programs to the cgroup v2 root): try sudo " + argv[0] + "\n");
         }
+        // -e runs too, and says what it cannot see without CAP_NET_ADMIN (the getsockopt hook)
+        Process failures = Kernel.script("exec " + asNobody + bpfPerfmon + launcher(root, "tcpconnlat -e"));
+        try {
+            var lines = failures.inputReader(StandardCharsets.UTF_8);
+            assertThat(lines.readLine()).isEqualTo("tcpconnlat: without CAP_NET_ADMIN, a non-blocking connect refused"
+                    + " by ICMP shows as ABORTED when its application read the error (getsockopt SO_ERROR) before closing");
+            assertThat(lines.readLine()).startsWith("PID     COMM");
+        } finally {
+            failures.destroy();
+            Kernel.waitFor(failures);
+        }
         for (String run : List.of(bpfPerfmon + launcher(root, "tcpconnlat"),
                 "--inh-caps=-all,+bpf,+perfmon,+net_admin --ambient-caps=-all,+bpf,+perfmon,+net_admin "
                         + launcher(root, "tcpconnect"))) {

@@ -162,6 +162,48 @@ class TcpConnLatKernelTest {
     }
 
     /**
+     * A non-blocking connect rejected with ICMP host-unreachable as its SYN leaves: the error
+     * comes while connect() holds the socket, so the kernel keeps it aside (sk_err_soft) with no
+     * state change. Read with getsockopt(SO_ERROR) (Java's finishConnect, curl, Go, Python), which
+     * clears it, then closed; or closed unread. Both are UNREACH, not ABORTED.
+     */
+    @Test
+    void nonBlockingConnectRefusedByIcmpIsUnreachable() throws Exception {
+        int port = Listener.closedPort("127.0.0.1");
+        String table = "tcpconnlat_icmp_" + ProcessHandle.current().pid();
+        Kernel.run("nft", "add table inet " + table + " ; "
+                + "add chain inet " + table + " out { type filter hook output priority 0 ; } ; "
+                + "add rule inet " + table + " out ip daddr 127.0.0.1 tcp dport " + port
+                + " reject with icmp type host-unreachable");
+        try (Tool errors = Tool.start("tcpconnlat", "-e")) {
+            var to = new java.net.InetSocketAddress("127.0.0.1", port);
+            try (var read = java.nio.channels.SocketChannel.open()) {
+                read.configureBlocking(false);
+                read.connect(to);
+                try (var selector = java.nio.channels.Selector.open()) {
+                    read.register(selector, java.nio.channels.SelectionKey.OP_CONNECT);
+                    selector.select(5000);
+                }
+                org.assertj.core.api.Assertions.assertThatThrownBy(read::finishConnect)
+                        .hasMessageContaining("No route to host");
+            }
+            try (var unread = java.nio.channels.SocketChannel.open()) {
+                unread.configureBlocking(false);
+                unread.connect(to);
+                sleep(100);
+            }
+            long pid = ProcessHandle.current().pid();
+            for (int i = 0; i < 2; i++) {
+                // PID COMM IP SADDR DADDR DPORT RESULT RETR LAT(ms)
+                String[] c = cols(errors.await(l -> fromPid(l, pid) && cols(l)[5].equals(Integer.toString(port)), WAIT));
+                assertThat(c[6]).as("connect " + (i + 1)).isEqualTo("UNREACH");
+            }
+        } finally {
+            Kernel.bash("nft delete table inet " + table + " 2>/dev/null");
+        }
+    }
+
+    /**
      * Why a connect was slow: its first SYN dropped as it arrived (one retransmit, ~1 s), then
      * the first two (two retransmits, ~2 s with linear SYN timeouts, ~3 s without): the RETR
      * column, JSON's syn_retransmits, -H --by retransmits and the exporter's counter agree.
