@@ -17,9 +17,11 @@ JAVA_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-UsePerfData
 # heap serve 12,000 histograms and their attempts to forty scrapers at once (RSS ~125 MB,
 # ~0.85 s a scrape under C1). C2 made that ~0.55 s but cost more CPU between scrapes and
 # ~20 MB more RSS (bench/exporter): C1 stays.
+# The exporter's OTLP push writes protobuf, whose library still reads memory through
+# sun.misc.Unsafe: allowed, so that JDK 25 does not print four lines of warning at start.
 tool_flags() {
   case $1 in
-    tcpconnlat-exporter) echo -Xmx64m ;;
+    tcpconnlat-exporter) echo -Xmx64m --sun-misc-unsafe-memory-access=allow ;;
   esac
 }
 
@@ -94,4 +96,26 @@ train_aot() {
   # keep it only if the tool starts with it.
   "$java" "${JAVA_FLAGS[@]}" -XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off \
     -jar "$jar" tcpconnlat --version > /dev/null 2>&1 || rm -f "$aot"
+}
+
+# Debian trixie's victoria-metrics, unpacked by scripts/setup --test: the OTLP receiver of the
+# OTLP push test (OtlpKernelTest has the same path).
+VICTORIA_METRICS=/var/cache/tcpconnlat/victoria-metrics/root/usr/bin/victoria-metrics
+
+# apt with a sources list, lists folder and archives of our own under $1 (the host's apt set-up
+# is left alone), for the Debian suites $2...: sets APT_OPTS. The lists are refreshed once a day
+# at most. (scripts/kernels: Debian's kernels; scripts/setup --test: trixie's victoria-metrics.)
+APT_OPTS=()
+apt_private() {
+  local cache=$1 suite
+  shift
+  mkdir -p "$cache/apt/lists/partial" "$cache/apt/archives/partial"
+  for suite in "$@"; do
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main"
+  done > "$cache/apt/sources.list"
+  APT_OPTS=(-o Dir::Etc::sourcelist="$cache/apt/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$cache/apt/lists"
+            -o Dir::Cache::Archives="$cache/apt/archives" -o APT::Sandbox::User=root)
+  if [ -z "$(find "$cache/apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit)" ]; then
+    apt-get "${APT_OPTS[@]}" -qq update >&2
+  fi
 }

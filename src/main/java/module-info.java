@@ -17,6 +17,7 @@ module dev.tcpconnlat {
     requires io.prometheus.metrics.model;
     requires io.prometheus.writer.text;
     requires bcrypt;
+    requires com.google.protobuf;
 
     exports dev.tcpconnlat.trace;
     exports dev.tcpconnlat.event;

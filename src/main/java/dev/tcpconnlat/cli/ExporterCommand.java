@@ -4,6 +4,7 @@ import dev.tcpconnlat.cgroup.CgroupNames;
 import dev.tcpconnlat.cgroup.KubeletLogs;
 import dev.tcpconnlat.exporter.ConnectMetrics;
 import dev.tcpconnlat.exporter.Exporter;
+import dev.tcpconnlat.exporter.OtlpPush;
 import dev.tcpconnlat.trace.Tracer;
 import dev.tcpconnlat.exporter.WebConfig;
 import dev.tcpconnlat.trace.Cidrs;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import dev.tcpconnlat.trace.CgroupV2;
 import dev.tcpconnlat.trace.TraceConfig;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,6 +68,27 @@ final class ExporterCommand {
                 .description("the classic histogram's le bounds, comma-separated seconds (default "
                         + String.join(",", ConnectMetrics.DEFAULT_BUCKETS.stream().map(d -> stripZeros(d)).toList())
                         + "); native histograms always have the kernel's buckets").build());
+        spec.addOption(OptionSpec.builder("--otlp.endpoint").paramLabel("URL").type(String.class)
+                .description("also push the metrics to this OTLP/HTTP receiver (protobuf), as OTEL_EXPORTER_OTLP_ENDPOINT: "
+                        + "/v1/metrics is added unless the URL ends with it, e.g. http://collector:4318 or "
+                        + "http://victoria-metrics:8428/opentelemetry").build());
+        spec.addOption(OptionSpec.builder("--otlp.headers").paramLabel("KEY=VALUE,...").type(String.class)
+                .description("headers of every push, e.g. Authorization=Bearer%%20TOKEN (values %%-encoded, as "
+                        + "OTEL_EXPORTER_OTLP_HEADERS)").build());
+        spec.addOption(OptionSpec.builder("--otlp.interval").paramLabel("DURATION").type(String.class)
+                .description("time between pushes (default 60s, as OTEL_METRIC_EXPORT_INTERVAL)").build());
+        spec.addOption(OptionSpec.builder("--otlp.timeout").paramLabel("DURATION").type(String.class)
+                .description("how long connecting, and then waiting for the answer, may each take (default 10s, as "
+                        + "OTEL_EXPORTER_OTLP_TIMEOUT)").build());
+        spec.addOption(OptionSpec.builder("--otlp.compression").paramLabel("gzip|none").type(String.class)
+                .description("compression of the pushes' bodies (default none)").build());
+        spec.addOption(OptionSpec.builder("--otlp.certificate").paramLabel("FILE").type(String.class)
+                .description("with https: PEM certificates to trust instead of the system's").build());
+        spec.addOption(OptionSpec.builder("--otlp.client-certificate").paramLabel("FILE").type(String.class)
+                .description("with https: a PEM client certificate (and --otlp.client-key) for a receiver that asks for one")
+                .build());
+        spec.addOption(OptionSpec.builder("--otlp.client-key").paramLabel("FILE").type(String.class)
+                .description("the key of --otlp.client-certificate, PEM").build());
         CommonOptions.flag(spec, "print libbpf's log on stderr", "-v", "--verbose");
         return spec;
     }
@@ -109,7 +132,8 @@ final class ExporterCommand {
         } catch (IllegalArgumentException e) {
             throw new ToolException(e.getMessage());
         }
-        Exporter exporter = Exporter.builder().address(address).telemetryPath(path)
+        OtlpPush.Config otlp = otlp(parsed);
+        Exporter exporter = Exporter.builder().address(address).telemetryPath(path).otlp(otlp)
                 .webConfig(webFile == null ? null : Path.of(webFile), web)
                 .labels(labels).buckets(buckets).cgroups(cgroups).graceNs(graceNs).version(Version.get())
                 .warn(m -> System.err.println("tcpconnlat-exporter: " + m)).build();
@@ -123,6 +147,96 @@ final class ExporterCommand {
                     + (e.getMessage() == null ? e.toString() : e.getMessage()));
         }
         return 0;
+    }
+
+    private static final List<String> OTLP_OPTIONS = List.of("--otlp.headers", "--otlp.interval", "--otlp.timeout",
+            "--otlp.compression", "--otlp.certificate", "--otlp.client-certificate", "--otlp.client-key");
+
+    /** The --otlp.* options, or null without --otlp.endpoint; a usage error for a bad one. */
+    static OtlpPush.Config otlp(ParseResult parsed) {
+        String endpoint = parsed.matchedOptionValue("--otlp.endpoint", null);
+        if (endpoint == null) {
+            for (String o : OTLP_OPTIONS) {
+                if (parsed.hasMatchedOption(o)) {
+                    throw usage(parsed, o + " goes with --otlp.endpoint");
+                }
+            }
+            return null;
+        }
+        URI uri;
+        try {
+            uri = new URI(endpoint);
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null
+                || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw usage(parsed, "--otlp.endpoint takes an http:// or https:// URL such as http://localhost:4318, not '"
+                    + endpoint + "'");
+        }
+        String base = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+        if (!base.endsWith("/v1/metrics")) {
+            uri = uri.resolve(base + "/v1/metrics");
+        }
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        String h = parsed.matchedOptionValue("--otlp.headers", "");
+        for (String pair : h.isEmpty() ? new String[0] : h.split(",", -1)) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? "" : pair.substring(0, eq).strip();
+            String value;
+            try {
+                value = eq < 0 ? null : java.net.URLDecoder.decode(pair.substring(eq + 1).strip().replace("+", "%2B"),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                if (!key.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || OtlpPush.OWN_HEADERS.contains(key.toLowerCase(java.util.Locale.ROOT))
+                        || !value.chars().allMatch(ch -> ch == '\t' || ch >= 0x20 && ch != 0x7f)) {
+                    throw new IllegalArgumentException(key);
+                }
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw usage(parsed, "--otlp.headers takes KEY=VALUE pairs separated by commas (values %-encoded; not "
+                        + "Host, Content-Length or another header the HTTP client sets itself), not '" + pair + "'");
+            }
+            headers.put(key, value);
+        }
+        long interval = duration(parsed, "--otlp.interval", parsed.matchedOptionValue("--otlp.interval", "60s"));
+        long timeout = duration(parsed, "--otlp.timeout", parsed.matchedOptionValue("--otlp.timeout", "10s"));
+        if (interval < 1_000_000_000L) {
+            throw usage(parsed, "--otlp.interval must be at least 1s");
+        }
+        if (timeout < 1_000_000L) {
+            throw usage(parsed, "--otlp.timeout must be at least 1ms");
+        }
+        String compression = parsed.matchedOptionValue("--otlp.compression", "none");
+        if (!compression.equals("gzip") && !compression.equals("none")) {
+            throw usage(parsed, "--otlp.compression takes gzip or none, not '" + compression + "'");
+        }
+        Path ca = file(parsed, "--otlp.certificate");
+        Path cert = file(parsed, "--otlp.client-certificate");
+        Path key = file(parsed, "--otlp.client-key");
+        if ((cert == null) != (key == null)) {
+            throw usage(parsed, "--otlp.client-certificate and --otlp.client-key go together");
+        }
+        if ((ca != null || cert != null) && !"https".equals(uri.getScheme())) {
+            throw usage(parsed, "--otlp.certificate and --otlp.client-certificate need an https:// --otlp.endpoint");
+        }
+        OtlpPush.Config c = new OtlpPush.Config(uri, headers, java.time.Duration.ofNanos(interval),
+                java.time.Duration.ofNanos(timeout), compression.equals("gzip"), ca, cert, key);
+        try {
+            OtlpPush.check(c);
+        } catch (IllegalArgumentException e) {
+            throw new ToolException(e.getMessage());
+        }
+        return c;
+    }
+
+    private static Path file(ParseResult parsed, String option) {
+        String f = parsed.matchedOptionValue(option, null);
+        if (f == null) {
+            return null;
+        }
+        if (f.isEmpty() || !java.nio.file.Files.isRegularFile(Path.of(f))) {
+            throw usage(parsed, option + " takes a PEM file, not '" + f + "'");
+        }
+        return Path.of(f);
     }
 
     /** node_exporter's form: ":9100", "127.0.0.1:9100", "[::1]:9100". */

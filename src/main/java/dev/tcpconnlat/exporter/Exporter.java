@@ -7,14 +7,17 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * tcpconnlat-exporter's mode: the metrics ({@link ConnectMetrics}) served over HTTP(S)
  * ({@link Web}) while the engine's loop takes cgroup names and removals from the kernel and
- * lets the metrics clean the maps up. Made with {@link #builder}.
+ * lets the metrics clean the maps up; with {@link Builder#otlp} they are pushed over OTLP too
+ * ({@link OtlpPush}). Made with {@link #builder}.
  */
 public final class Exporter {
     private final Builder b;
@@ -35,13 +38,45 @@ public final class Exporter {
         ConnectMetrics metrics = new ConnectMetrics(tracer, b.labels, b.buckets, b.cgroups, b.graceNs, b.version);
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(metrics);
+        OtlpPush push = b.otlp == null ? null : new OtlpPush(b.otlp, registry, resource(b.version), b.version, b.warn);
+        if (push != null) {
+            registry.register(push);
+        }
         try (Web web = Web.start(b.address, b.telemetryPath, registry, b.webConfigFile, b.webConfig, b.warn)) {
-            tracer.stream(Tracer.Listener.withoutEvents(metrics::maintain, metrics::cgroupGone, losses), stop);
+            if (push != null) {
+                push.start();
+            }
+            try {
+                tracer.stream(Tracer.Listener.withoutEvents(metrics::maintain, metrics::cgroupGone, losses), stop);
+            } finally {
+                if (push != null) {
+                    push.close();
+                }
+            }
             // new requests get 503; detach now (after a snapshot being read), and let the
             // scrapes in flight finish writing theirs while the port closes
             web.refuse();
             tracer.close();
         }
+    }
+
+    /**
+     * The OTLP resource: host.name and service.instance.id the host's name (a receiver such as
+     * Prometheus makes the latter its instance label), service.name and service.version.
+     */
+    static Map<String, String> resource(String version) {
+        String host;
+        try {
+            host = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            host = "unknown";
+        }
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("service.name", "tcpconnlat-exporter");
+        r.put("service.version", version);
+        r.put("service.instance.id", host);
+        r.put("host.name", host);
+        return r;
     }
 
     public static final class Builder {
@@ -55,6 +90,7 @@ public final class Exporter {
         private long graceNs = 300_000_000_000L;
         private String version = "";
         private Consumer<String> warn = m -> {};
+        private OtlpPush.Config otlp;
 
         private Builder() {}
 
@@ -79,6 +115,9 @@ public final class Exporter {
 
         /** Told of a changed web config that does not read (the last good one is kept). */
         public Builder warn(Consumer<String> w) { this.warn = w; return this; }
+
+        /** Also push to an OTLP receiver (null: no push). */
+        public Builder otlp(OtlpPush.Config c) { this.otlp = c; return this; }
 
         public Exporter build() {
             return new Exporter(this);

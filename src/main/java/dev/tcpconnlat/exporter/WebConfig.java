@@ -209,7 +209,8 @@ public final class WebConfig {
             protocols.add("TLSv1." + v);
         }
         X509TrustManager trust = caFile == null ? null : trustManager(resolve(dir, caFile), where + "client_ca_file ");
-        return new WebConfig(true, keyManager(resolve(dir, certFile), resolve(dir, keyFile), where), trust, auth,
+        return new WebConfig(true, keyManager(resolve(dir, certFile), where + "cert_file ", resolve(dir, keyFile),
+                where + "key_file "), trust, auth,
                 protocols.toArray(String[]::new), users);
     }
 
@@ -271,12 +272,16 @@ public final class WebConfig {
         return p.isAbsolute() || dir == null ? p : dir.resolve(p);
     }
 
-    private static X509ExtendedKeyManager keyManager(Path certFile, Path keyFile, String where) {
-        List<Certificate> chain = certificates(certFile, where + "cert_file ");
-        PrivateKey key = privateKey(keyFile, where + "key_file ");
+    /**
+     * A certificate chain and its key, PEM (also the OTLP push's client certificate); each file
+     * named in errors as {@code certName}/{@code keyName} say ("tls_server_config: cert_file ").
+     */
+    static X509ExtendedKeyManager keyManager(Path certFile, String certName, Path keyFile, String keyName) {
+        List<Certificate> chain = certificates(certFile, certName);
+        PrivateKey key = privateKey(keyFile, keyName);
         if (!matches(key, chain.getFirst())) {
-            throw new IllegalArgumentException(where + "key_file " + keyFile + " is not the key of the certificate in "
-                    + "cert_file " + certFile);
+            throw new IllegalArgumentException(keyName + keyFile + " is not the key of the certificate in "
+                    + certName + certFile);
         }
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
@@ -286,8 +291,8 @@ public final class WebConfig {
             f.init(store, new char[0]);
             return (X509ExtendedKeyManager) f.getKeyManagers()[0];
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(where + "the key of key_file " + keyFile + " does not go with the "
-                    + "certificate of cert_file " + certFile + " (" + e.getMessage() + ")");
+            throw new IllegalArgumentException("the key of " + keyName + keyFile + " does not go with the "
+                    + "certificate of " + certName + certFile + " (" + e.getMessage() + ")");
         }
     }
 
@@ -317,7 +322,8 @@ public final class WebConfig {
         }
     }
 
-    private static X509TrustManager trustManager(Path caFile, String where) {
+    /** PEM certificates to trust (also the OTLP push's --otlp.certificate). */
+    static X509TrustManager trustManager(Path caFile, String where) {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
