@@ -699,6 +699,9 @@ int BPF_PROG(handle_set_state_nocas, const struct sock *sk, const int oldstate, 
 #define SOL_SOCKET 1
 #define SO_ERROR 4
 
+/* The least page size: a cgroup/getsockopt program sees at most a page of the value. */
+#define SOCKOPT_PAGE 4096
+
 /*
  * getsockopt(SO_ERROR) of a connect in flight (cgroup v2 root; loaded where the failures are
  * reported and CAP_NET_ADMIN allows it): the error it returned, which it also cleared, for
@@ -710,7 +713,19 @@ int handle_so_error(struct bpf_sockopt *ctx)
 	struct identity *id;
 	int *value = ctx->optval;
 	__u64 key;
+	int len = ctx->optlen; /* read once: the checks below bound this register */
 
+	/*
+	 * A value longer than the buffer this program sees: longer than a page (iptables reads its
+	 * rule tables so), or longer than the caller's buffer (a caller asking for the length only,
+	 * with no buffer: netlink's NETLINK_LIST_MEMBERSHIPS). Before Linux 6.5 and 6.7 the caller
+	 * got EFAULT unless the program set optlen to 0, "keep what the kernel answered"
+	 * (Documentation/bpf/prog_cgroup_sockopt.rst).
+	 */
+	if (len > SOCKOPT_PAGE || len < 0 || (void *)value + len > ctx->optval_end) {
+		ctx->optlen = 0;
+		return 1;
+	}
 	if (ctx->level != SOL_SOCKET || ctx->optname != SO_ERROR || ctx->retval || !ctx->sk)
 		return 1;
 	if ((void *)(value + 1) > ctx->optval_end || *value <= 0)

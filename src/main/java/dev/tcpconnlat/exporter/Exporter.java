@@ -42,17 +42,14 @@ public final class Exporter {
         if (push != null) {
             registry.register(push);
         }
-        try (Web web = Web.start(b.address, b.telemetryPath, registry, b.webConfigFile, b.webConfig, b.warn)) {
-            if (push != null) {
-                push.start();
+        // closed in reverse: the push (after the programs are detached: a push waiting on a slow
+        // receiver never holds up the stop), then the web server
+        try (Web web = Web.start(b.address, b.telemetryPath, registry, b.webConfigFile, b.webConfig, b.warn);
+                OtlpPush p = push) {
+            if (p != null) {
+                p.start();
             }
-            try {
-                tracer.stream(Tracer.Listener.withoutEvents(metrics::maintain, metrics::cgroupGone, losses), stop);
-            } finally {
-                if (push != null) {
-                    push.close();
-                }
-            }
+            tracer.stream(Tracer.Listener.withoutEvents(metrics::maintain, metrics::cgroupGone, losses), stop);
             // new requests get 503; detach now (after a snapshot being read), and let the
             // scrapes in flight finish writing theirs while the port closes
             web.refuse();

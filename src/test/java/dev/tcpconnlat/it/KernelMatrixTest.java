@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,10 @@ class KernelMatrixTest {
     private Listener dropped;
     private Listener peer;
     private int refusedPort;
+    /** iptables-legacy -S of 100 rules while the tools ran: its exit status, then its output. */
+    private String largeGetsockopt = "";
+    /** A getsockopt asking only for the length (no buffer) while the tools ran: what it printed. */
+    private String lengthOnlyGetsockopt = "";
     /** What each connect's process was: the key names a connect of the workload. */
     private final Map<String, Long> pids = new LinkedHashMap<>();
 
@@ -140,6 +145,8 @@ class KernelMatrixTest {
         connect("peer", unit, PEER_ADDRESS, peer.port());
         connectFromItsOwnMountNamespace();
         connect("pod", container, "127.0.0.1", l4.port());
+        largeGetsockopt = getsockoptOfMoreThanAPage();
+        lengthOnlyGetsockopt = getsockoptOfTheLengthOnly();
         // the container is gone: its cgroups removed, leaf first (the exporter is told by cgroup_rmdir)
         for (Path p = container; !p.equals(cgroupRoot); p = p.getParent()) {
             Files.delete(p);
@@ -215,6 +222,25 @@ class KernelMatrixTest {
         String[] slow = cols(rowOf("text", "dropped-syn"));
         assertThat(slow[8]).as("RETR").isEqualTo("1");
         assertThat(Double.parseDouble(slow[9])).isBetween(900.0, 10_000.0);
+        // -e as root loads the getsockopt(SO_ERROR) hook on every kernel (it is probed, and said when it cannot be)
+        assertThat(tools.get("text").join().stderr()).doesNotContain("without CAP_NET_ADMIN");
+    }
+
+    /**
+     * A getsockopt whose value is longer than a page (iptables' rule table) answers as without
+     * the tools: before Linux 6.5 the caller got EFAULT ("Bad address") unless the cgroup/getsockopt
+     * hook (loaded by -e and the exporters) set optlen to 0 for it.
+     */
+    @Test
+    void aGetsockoptOfMoreThanAPageStillAnswers() {
+        assertThat(largeGetsockopt).as("exit status and output of iptables-legacy -S").startsWith("0 ");
+        assertThat(largeGetsockopt.lines().filter(l -> l.startsWith("-A INPUT -s 10.9."))).hasSize(100);
+    }
+
+    /** The same for a getsockopt that asks for the length only, with no buffer (netlink). */
+    @Test
+    void aGetsockoptOfTheLengthOnlyStillAnswers() {
+        assertThat(lengthOnlyGetsockopt).matches("0 length [1-9][0-9]*");
     }
 
     @Test
@@ -428,6 +454,63 @@ class KernelMatrixTest {
         Pinned.put(mntnsMap, Long.parseLong(ns.replaceAll("\\D", "")));
         Files.writeString(go, "");
         assertThat(Kernel.waitFor(p)).isZero();
+    }
+
+    /**
+     * iptables-legacy reads a table back with one getsockopt of the table's size: 100 rules are
+     * ~20 KB, more than the page a cgroup/getsockopt program sees (in a network namespace of its
+     * own, so the host's tables are left alone).
+     */
+    private String getsockoptOfMoreThanAPage() throws IOException {
+        String ns = "tcpconnlat_matrix_ipt_" + ProcessHandle.current().pid();
+        Kernel.run("ip", "netns", "add", ns);
+        try {
+            StringBuilder rules = new StringBuilder("*filter\n");
+            for (int i = 0; i < 100; i++) {
+                rules.append("-A INPUT -s 10.9.").append(i).append(".1/32 -p tcp --dport ").append(1000 + i)
+                        .append(" -j ACCEPT\n");
+            }
+            rules.append("COMMIT\n");
+            Path file = work.resolve("rules");
+            Files.writeString(file, rules);
+            Kernel.run("bash", "-c", "ip netns exec " + ns + " iptables-legacy-restore < " + file);
+            Process list = new ProcessBuilder("ip", "netns", "exec", ns, "iptables-legacy", "-S", "INPUT")
+                    .redirectErrorStream(true).start();
+            String out = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return Kernel.waitFor(list) + " " + out;
+        } finally {
+            Kernel.run("ip", "netns", "delete", ns);
+        }
+    }
+
+    /**
+     * netlink's NETLINK_LIST_MEMBERSHIPS with no buffer, to learn the length (a C program: no
+     * tool here asks so): before Linux 6.7 a cgroup/getsockopt program had to set optlen to 0
+     * for it, or the caller got EFAULT.
+     */
+    private String getsockoptOfTheLengthOnly() throws IOException {
+        Path source = work.resolve("length.c");
+        Files.writeString(source, """
+                #include <errno.h>
+                #include <stdio.h>
+                #include <string.h>
+                #include <sys/socket.h>
+                #include <linux/netlink.h>
+                int main(void) {
+                    int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+                    unsigned int group = 1;
+                    socklen_t len = 0;
+                    if (fd < 0 || setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group))
+                        return printf("set-up: %s\\n", strerror(errno)), 2;
+                    if (getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, NULL, &len))
+                        return printf("getsockopt: %s\\n", strerror(errno)), 1;
+                    return printf("length %u\\n", len), 0;
+                }
+                """);
+        Kernel.run("gcc", "-o", work.resolve("length").toString(), source.toString());
+        Process p = new ProcessBuilder(work.resolve("length").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return Kernel.waitFor(p) + " " + out.strip();
     }
 
     private static long inode(Path p) throws IOException {

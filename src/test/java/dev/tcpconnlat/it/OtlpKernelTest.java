@@ -105,6 +105,86 @@ class OtlpKernelTest {
         }
     }
 
+    /**
+     * https: a receiver whose certificate our own CA signed (openssl) is pushed to with
+     * --otlp.certificate (and a client certificate offered); without it the push fails on the
+     * certificate, counted and said once; a client key that is not the certificate's is one line,
+     * exit 1.
+     */
+    @Test
+    void pushesOverTlsToAReceiverTheGivenCaSigned() throws Exception {
+        Path dir = Files.createTempDirectory("tcpconnlat-otlp-tls");
+        Kernel.run("bash", "-c", "cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt"
+                + " -days 2 -subj /CN=test-ca 2>/dev/null"
+                + " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null"
+                + " && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext"
+                + " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2"
+                + " -extfile san.ext 2>/dev/null"
+                + " && openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=exporter 2>/dev/null"
+                + " && openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2 2>/dev/null");
+        int vmPort = ExporterKernelTest.freePort();
+        String vm = "https://127.0.0.1:" + vmPort;
+        Process receiver = new ProcessBuilder(VICTORIA_METRICS.toString(), "-storageDataPath=" + dir.resolve("vm"),
+                "-httpListenAddr=127.0.0.1:" + vmPort, "-search.latencyOffset=0s", "-tls",
+                "-tlsCertFile=" + dir.resolve("server.crt"), "-tlsKeyFile=" + dir.resolve("server.key"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("vm.log").toFile()).start();
+        Process trusting = null;
+        Process untrusting = null;
+        try {
+            ExporterKernelTest.await(() -> curl(dir, vm + "/health").equals("OK"), "VictoriaMetrics over TLS");
+            int trustingPort = ExporterKernelTest.freePort();
+            trusting = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                    "127.0.0.1:" + trustingPort, "--otlp.endpoint", vm + "/opentelemetry", "--otlp.interval", "1s",
+                    "--otlp.certificate", dir.resolve("ca.crt").toString(),
+                    "--otlp.client-certificate", dir.resolve("client.crt").toString(),
+                    "--otlp.client-key", dir.resolve("client.key").toString()))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("trusting.log").toFile()).start();
+            int untrustingPort = ExporterKernelTest.freePort();
+            untrusting = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--web.listen-address",
+                    "127.0.0.1:" + untrustingPort, "--otlp.endpoint", vm + "/opentelemetry", "--otlp.interval", "1s"))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("untrusting.log").toFile()).start();
+            String query = vm + "/api/v1/query?query=" + URLEncoder.encode("count(tcpconnlat_exporter_build_info)",
+                    StandardCharsets.UTF_8);
+            ExporterKernelTest.await(() -> curl(dir, query).contains("\"1\"]"), "the trusting exporter's series over TLS");
+            String untrustingMetrics = "http://127.0.0.1:" + untrustingPort + "/metrics";
+            ExporterKernelTest.await(() -> failures(ExporterKernelTest.get(untrustingMetrics)) >= 2,
+                    "the untrusting exporter's failed pushes");
+            assertThat(failures(ExporterKernelTest.get("http://127.0.0.1:" + trustingPort + "/metrics"))).isZero();
+            assertThat(Files.readAllLines(dir.resolve("untrusting.log")).stream()
+                    .filter(l -> l.contains("OTLP push to " + vm + "/opentelemetry/v1/metrics failed"))).hasSize(1);
+
+            Process mismatched = new ProcessBuilder(Tool.command("tcpconnlat-exporter", "--otlp.endpoint", vm,
+                    "--otlp.client-certificate", dir.resolve("server.crt").toString(),
+                    "--otlp.client-key", dir.resolve("client.key").toString())).redirectErrorStream(true).start();
+            String out = new String(mismatched.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(mismatched.waitFor()).as(out).isEqualTo(1);
+            assertThat(out).isEqualTo("tcpconnlat-exporter: --otlp.client-key " + dir.resolve("client.key")
+                    + " is not the key of the certificate in --otlp.client-certificate " + dir.resolve("server.crt") + "\n");
+        } finally {
+            for (Process p : new Process[] {trusting, untrusting, receiver}) {
+                if (p != null) {
+                    p.destroy();
+                    p.waitFor(20, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    private static String curl(Path dir, String url) {
+        try {
+            Process p = new ProcessBuilder("curl", "-s", "--max-time", "5", "--cacert", dir.resolve("ca.crt").toString(), url)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String body = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return body;
+        } catch (java.io.IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     /** Bad --otlp.* values: one line, exit 2, nothing attached. */
     @Test
     void badOptionsAreUsageErrors() throws Exception {
