@@ -218,14 +218,14 @@ final class ExporterCommand {
         if ((ca != null || cert != null) && !"https".equals(uri.getScheme())) {
             throw usage(parsed, "--otlp.certificate and --otlp.client-certificate need an https:// --otlp.endpoint");
         }
-        OtlpPush.Config c = new OtlpPush.Config(uri, headers, java.time.Duration.ofNanos(interval),
-                java.time.Duration.ofNanos(timeout), compression.equals("gzip"), ca, cert, key);
+        javax.net.ssl.SSLSocketFactory tls;
         try {
-            OtlpPush.check(c);
+            tls = ca == null && cert == null ? null : OtlpPush.tls(ca, cert, key);
         } catch (IllegalArgumentException e) {
             throw new ToolException(e.getMessage());
         }
-        return c;
+        return new OtlpPush.Config(uri, headers, java.time.Duration.ofNanos(interval),
+                java.time.Duration.ofNanos(timeout), compression.equals("gzip"), tls);
     }
 
     private static Path file(ParseResult parsed, String option) {

@@ -75,22 +75,97 @@ final class OtlpEncoder {
         return new Request(metrics(snapshots), nowNs);
     }
 
-    /** A request to be written: {@link #size} bytes (the body's length, known before it is written). */
+    /**
+     * A request to be written: {@link #size} bytes (the body's length, known before it is
+     * written). Every nested message's size is computed once, here, and written before it.
+     */
     final class Request {
         private final List<Metric> metrics;
         private final long nowNs;
+        private final int[][] pointSizes; // [metric][point]
+        private final int[] dataSizes;    // the Gauge, Sum or Histogram message of each metric
+        private final int[] metricSizes;
+        private final int scopeSize;
+        private final int resourceMetricsSize;
 
         private Request(List<Metric> metrics, long nowNs) {
             this.metrics = metrics;
             this.nowNs = nowNs;
+            pointSizes = new int[metrics.size()][];
+            dataSizes = new int[metrics.size()];
+            metricSizes = new int[metrics.size()];
+            // ScopeMetrics: scope 1, metrics 2
+            int scope = CodedOutputStream.computeTagSize(1) + lengthDelimited(scopeHeaderSize());
+            for (int i = 0; i < metrics.size(); i++) {
+                Metric m = metrics.get(i);
+                pointSizes[i] = new int[m.points.size()];
+                // Gauge, Sum, Histogram: data_points 1; Sum and Histogram: aggregation_temporality 2; Sum: is_monotonic 3
+                int data = 0;
+                for (int j = 0; j < pointSizes[i].length; j++) {
+                    DataPointSnapshot p = m.points.get(j);
+                    pointSizes[i][j] = m.kind == Kind.HISTOGRAM
+                            ? histogramPointSize((HistogramSnapshot.HistogramDataPointSnapshot) p, nowNs)
+                            : numberPointSize(p, nowNs);
+                    data += CodedOutputStream.computeTagSize(1) + lengthDelimited(pointSizes[i][j]);
+                }
+                if (m.kind != Kind.GAUGE) {
+                    data += CodedOutputStream.computeEnumSize(2, CUMULATIVE);
+                }
+                if (m.kind == Kind.SUM) {
+                    data += CodedOutputStream.computeBoolSize(3, true);
+                }
+                dataSizes[i] = data;
+                // Metric: name 1, description 2, unit 3, gauge 5 | sum 7 | histogram 9
+                metricSizes[i] = CodedOutputStream.computeStringSize(1, m.name) + CodedOutputStream.computeStringSize(2, m.help)
+                        + (m.unit.isEmpty() ? 0 : CodedOutputStream.computeStringSize(3, m.unit))
+                        + CodedOutputStream.computeTagSize(dataField(m.kind)) + lengthDelimited(data);
+                scope += CodedOutputStream.computeTagSize(2) + lengthDelimited(metricSizes[i]);
+            }
+            scopeSize = scope;
+            // ResourceMetrics: resource 1, scope_metrics 2 (one)
+            resourceMetricsSize = CodedOutputStream.computeTagSize(1) + lengthDelimited(resourceSize())
+                    + CodedOutputStream.computeTagSize(2) + lengthDelimited(scopeSize);
         }
 
         int size() {
-            return CodedOutputStream.computeTagSize(1) + lengthDelimited(resourceMetricsSize(metrics, nowNs));
+            return CodedOutputStream.computeTagSize(1) + lengthDelimited(resourceMetricsSize);
         }
 
         void writeTo(OutputStream out) throws IOException {
-            write(metrics, nowNs, out);
+            CodedOutputStream o = CodedOutputStream.newInstance(out, 64 * 1024);
+            // ExportMetricsServiceRequest.resource_metrics (1): one
+            message(o, 1, resourceMetricsSize);
+            message(o, 1, resourceSize());
+            resource.forEach((k, v) -> keyValue(o, 1, k, v));
+            message(o, 2, scopeSize);
+            message(o, 1, scopeHeaderSize());
+            o.writeString(1, scopeName);
+            o.writeString(2, scopeVersion);
+            for (int i = 0; i < metrics.size(); i++) {
+                Metric m = metrics.get(i);
+                message(o, 2, metricSizes[i]);
+                o.writeString(1, m.name);
+                o.writeString(2, m.help);
+                if (!m.unit.isEmpty()) {
+                    o.writeString(3, m.unit);
+                }
+                message(o, dataField(m.kind), dataSizes[i]);
+                for (int j = 0; j < pointSizes[i].length; j++) {
+                    message(o, 1, pointSizes[i][j]);
+                    if (m.kind == Kind.HISTOGRAM) {
+                        writeHistogramPoint(o, (HistogramSnapshot.HistogramDataPointSnapshot) m.points.get(j), nowNs);
+                    } else {
+                        writeNumberPoint(o, m.points.get(j), nowNs);
+                    }
+                }
+                if (m.kind != Kind.GAUGE) {
+                    o.writeEnum(2, CUMULATIVE);
+                }
+                if (m.kind == Kind.SUM) {
+                    o.writeBool(3, true);
+                }
+            }
+            o.flush();
         }
     }
 
@@ -113,30 +188,6 @@ final class OtlpEncoder {
         return metrics;
     }
 
-    // ResourceMetrics: resource 1, scope_metrics 2 (one)
-    private int resourceMetricsSize(List<Metric> metrics, long nowNs) {
-        return CodedOutputStream.computeTagSize(1) + lengthDelimited(resourceSize())
-                + CodedOutputStream.computeTagSize(2) + lengthDelimited(scopeSize(metrics, nowNs));
-    }
-
-    private void write(List<Metric> metrics, long nowNs, OutputStream out) throws IOException {
-        CodedOutputStream o = CodedOutputStream.newInstance(out, 64 * 1024);
-        int scope = scopeSize(metrics, nowNs);
-        // ExportMetricsServiceRequest.resource_metrics (1): one
-        message(o, 1, resourceMetricsSize(metrics, nowNs));
-        message(o, 1, resourceSize());
-        resource.forEach((k, v) -> keyValue(o, 1, k, v));
-        message(o, 2, scope);
-        message(o, 1, scopeHeaderSize());
-        o.writeString(1, scopeName);
-        o.writeString(2, scopeVersion);
-        for (Metric m : metrics) {
-            message(o, 2, metricSize(m, nowNs));
-            writeMetric(o, m, nowNs);
-        }
-        o.flush();
-    }
-
     private int resourceSize() {
         int n = 0;
         for (Map.Entry<String, String> e : resource.entrySet()) {
@@ -149,69 +200,12 @@ final class OtlpEncoder {
         return CodedOutputStream.computeStringSize(1, scopeName) + CodedOutputStream.computeStringSize(2, scopeVersion);
     }
 
-    private int scopeSize(List<Metric> metrics, long nowNs) {
-        int n = CodedOutputStream.computeTagSize(1) + lengthDelimited(scopeHeaderSize());
-        for (Metric m : metrics) {
-            n += CodedOutputStream.computeTagSize(2) + lengthDelimited(metricSize(m, nowNs));
-        }
-        return n;
-    }
-
-    // Metric: name 1, description 2, unit 3, gauge 5 | sum 7 | histogram 9
-    private int metricSize(Metric m, long nowNs) {
-        return CodedOutputStream.computeStringSize(1, m.name) + CodedOutputStream.computeStringSize(2, m.help)
-                + (m.unit.isEmpty() ? 0 : CodedOutputStream.computeStringSize(3, m.unit))
-                + CodedOutputStream.computeTagSize(dataField(m.kind)) + lengthDelimited(dataSize(m, nowNs));
-    }
-
-    private void writeMetric(CodedOutputStream o, Metric m, long nowNs) throws IOException {
-        o.writeString(1, m.name);
-        o.writeString(2, m.help);
-        if (!m.unit.isEmpty()) {
-            o.writeString(3, m.unit);
-        }
-        message(o, dataField(m.kind), dataSize(m, nowNs));
-        for (DataPointSnapshot p : m.points) {
-            if (m.kind == Kind.HISTOGRAM) {
-                HistogramSnapshot.HistogramDataPointSnapshot h = (HistogramSnapshot.HistogramDataPointSnapshot) p;
-                message(o, 1, histogramPointSize(h, nowNs));
-                writeHistogramPoint(o, h, nowNs);
-            } else {
-                message(o, 1, numberPointSize(p, nowNs));
-                writeNumberPoint(o, p, nowNs);
-            }
-        }
-        if (m.kind != Kind.GAUGE) {
-            o.writeEnum(2, CUMULATIVE);
-        }
-        if (m.kind == Kind.SUM) {
-            o.writeBool(3, true);
-        }
-    }
-
     private static int dataField(Kind kind) {
         return switch (kind) {
             case GAUGE -> 5;
             case SUM -> 7;
             case HISTOGRAM -> 9;
         };
-    }
-
-    // Gauge, Sum, Histogram: data_points 1; Sum and Histogram: aggregation_temporality 2; Sum: is_monotonic 3
-    private int dataSize(Metric m, long nowNs) {
-        int n = 0;
-        for (DataPointSnapshot p : m.points) {
-            int point = m.kind == Kind.HISTOGRAM
-                    ? histogramPointSize((HistogramSnapshot.HistogramDataPointSnapshot) p, nowNs) : numberPointSize(p, nowNs);
-            n += CodedOutputStream.computeTagSize(1) + lengthDelimited(point);
-        }
-        if (m.kind != Kind.GAUGE) {
-            n += CodedOutputStream.computeEnumSize(2, CUMULATIVE);
-        }
-        if (m.kind == Kind.SUM) {
-            n += CodedOutputStream.computeBoolSize(3, true);
-        }
-        return n;
     }
 
     private static double value(DataPointSnapshot p) {

@@ -39,16 +39,14 @@ public final class OtlpPush implements MultiCollector, AutoCloseable {
      * As the OpenTelemetry exporters name them (OTEL_EXPORTER_OTLP_*, OTEL_METRIC_EXPORT_INTERVAL).
      *
      * @param endpoint the URL requests go to (…/v1/metrics)
-     * @param caFile PEM certificates to trust instead of the system's, or null
-     * @param clientCertificate and {@code clientKey}: PEM, for a receiver that asks for a client certificate, or null
+     * @param tls for https: the trust and client certificate of {@link #tls}, or null for the system's
      */
     public record Config(URI endpoint, Map<String, String> headers, Duration interval, Duration timeout, boolean gzip,
-            Path caFile, Path clientCertificate, Path clientKey) {}
+            SSLSocketFactory tls) {}
 
     private final Config config;
     private final PrometheusRegistry registry;
     private final OtlpEncoder encoder;
-    private final SSLSocketFactory tls;
     private final Consumer<String> warn;
     private final Thread thread;
     private volatile boolean closed;
@@ -56,35 +54,30 @@ public final class OtlpPush implements MultiCollector, AutoCloseable {
     private long failures;
     private long failing; // failures in a row
 
-    /** TLS files that do not read: IllegalArgumentException, one line. */
     OtlpPush(Config config, PrometheusRegistry registry, Map<String, String> resource, String version,
             Consumer<String> warn) {
         this.config = config;
         this.registry = registry;
         this.warn = warn;
         this.encoder = new OtlpEncoder(resource, "tcpconnlat-exporter", version, System.currentTimeMillis() * 1_000_000L);
-        this.tls = config.caFile() != null || config.clientCertificate() != null
-                ? sslContext(config).getSocketFactory() : null;
         this.thread = Thread.ofPlatform().daemon().name("otlp-push").unstarted(this::loop);
     }
 
-    /** Checks the options (TLS files) without starting anything: IllegalArgumentException, one line. */
-    public static void check(Config config) {
-        if (config.caFile() != null || config.clientCertificate() != null) {
-            sslContext(config);
-        }
-    }
-
-    private static SSLContext sslContext(Config c) {
+    /**
+     * The TLS of the pushes, read once: {@code caFile} PEM certificates to trust instead of the
+     * system's (or null), {@code clientCertificate} and {@code clientKey} PEM for a receiver that
+     * asks for one (or null). Files that do not read: IllegalArgumentException, one line.
+     */
+    public static SSLSocketFactory tls(Path caFile, Path clientCertificate, Path clientKey) {
         try {
             SSLContext ssl = SSLContext.getInstance("TLS");
-            KeyManager[] keys = c.clientCertificate() == null ? null
-                    : new KeyManager[] {WebConfig.keyManager(c.clientCertificate(),
-                            "--otlp.client-certificate ", c.clientKey(), "--otlp.client-key ")};
-            TrustManager[] trust = c.caFile() == null ? null
-                    : new TrustManager[] {WebConfig.trustManager(c.caFile(), "--otlp.certificate ")};
+            KeyManager[] keys = clientCertificate == null ? null
+                    : new KeyManager[] {WebConfig.keyManager(clientCertificate,
+                            "--otlp.client-certificate ", clientKey, "--otlp.client-key ")};
+            TrustManager[] trust = caFile == null ? null
+                    : new TrustManager[] {WebConfig.trustManager(caFile, "--otlp.certificate ")};
             ssl.init(keys, trust, null);
-            return ssl;
+            return ssl.getSocketFactory();
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("--otlp: " + e.getMessage());
         }
@@ -129,8 +122,8 @@ public final class OtlpPush implements MultiCollector, AutoCloseable {
             MetricSnapshots snapshots = registry.scrape();
             OtlpEncoder.Request body = encoder.request(snapshots, System.currentTimeMillis() * 1_000_000L);
             c = (HttpURLConnection) config.endpoint().toURL().openConnection();
-            if (tls != null && c instanceof HttpsURLConnection https) {
-                https.setSSLSocketFactory(tls);
+            if (config.tls() != null && c instanceof HttpsURLConnection https) {
+                https.setSSLSocketFactory(config.tls());
             }
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
             c.setConnectTimeout(timeout);

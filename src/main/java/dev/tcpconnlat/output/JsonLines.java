@@ -47,6 +47,7 @@ public final class JsonLines implements EventPrinter {
     private static final byte[] QUERY = ascii(",\"query\":");
     private static final byte[] QUERY_GAP_US = ascii(",\"query_gap_us\":");
     private static final byte[] NULL = ascii("null");
+    private static final byte[] LOCALHOST = quoted(QueryColumn.LOCALHOST);
     /** Each result's value, quoted: "OK", "REFUSED", ... */
     private static final byte[][] RESULTS = Arrays.stream(Result.values())
             .map(r -> quoted(r.name())).toArray(byte[][]::new);
@@ -110,7 +111,7 @@ public final class JsonLines implements EventPrinter {
             DnsCache.Entry answer = query.answer(e);
             line.appendAscii(QUERY);
             if (answer == null) {
-                line.appendAscii(QueryColumn.localhost(e) ? quoted(QueryColumn.LOCALHOST) : NULL);
+                line.appendAscii(QueryColumn.localhost(e) ? LOCALHOST : NULL);
                 line.appendAscii(QUERY_GAP_US).appendAscii(NULL);
             } else {
                 line.appendUtf8Uncounted(quoted(answer.name()));
